@@ -1,0 +1,238 @@
+"""Rules for the order specification: the create / patch fields and technical requirements.
+
+Plain functions that return the cleaned value or raise ``InvalidField`` naming the field path
+(e.g. ``technical_requirements[1].code``). ``InvalidField`` is a ``ValueError``, so each one can
+be called from a pydantic validator as it is.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any, Protocol
+
+from services.orders.domain.errors import InvalidField
+
+
+class Category(StrEnum):
+    PROCUREMENT = "procurement"
+    MAINTENANCE = "maintenance"
+    REPAIR = "repair"
+    MODERNIZATION = "modernization"
+    PRODUCTION = "production"
+
+
+class FundingSource(StrEnum):
+    STATE_BUDGET = "state_budget"
+    DEVELOPMENT_FUND = "development_fund"
+
+
+# ISO 2859-1 AQL values the contract accepts, as the standard prints them.
+AQL_VALUES: tuple[Decimal, ...] = tuple(
+    Decimal(v)
+    for v in ("0.065", "0.1", "0.15", "0.25", "0.4", "0.65", "1.0", "1.5", "2.5", "4.0", "6.5", "10")
+)
+DEFAULT_AQL = Decimal("1.0")
+
+# Fits a 32-bit INTEGER column, so an absurd quantity is a 422 rather than a database error.
+MAX_QUANTITY = 2_147_483_647
+MAX_TEXT_LENGTH = 500
+MAX_CODE_LENGTH = 64
+
+# Fields a PATCH may change while the order is a draft: the specification, nothing else.
+PATCHABLE_FIELDS: frozenset[str] = frozenset(
+    {
+        "title",
+        "category",
+        "quantity",
+        "unit",
+        "delivery_deadline",
+        "delivery_location",
+        "price_ceiling",
+        "funding_source",
+        "min_local_content",
+        "required_certifications",
+        "requires_security_clearance",
+        "aql",
+        "technical_requirements",
+    }
+)
+
+
+class RequirementLike(Protocol):
+    """What the requirement rules read; a pydantic model with these fields qualifies."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def min(self) -> Any: ...
+    @property
+    def max(self) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TechnicalRequirement:
+    code: str
+    name: str
+    unit: str
+    min: Decimal | None = None
+    max: Decimal | None = None
+    critical: bool = False
+
+
+def check_category(value: Any, field: str = "category") -> Category:
+    try:
+        return Category(value)
+    except ValueError:
+        raise InvalidField(field, f"must be one of {', '.join(Category)}") from None
+
+
+def check_funding_source(value: Any, field: str = "funding_source") -> FundingSource:
+    try:
+        return FundingSource(value)
+    except ValueError:
+        raise InvalidField(field, f"must be one of {', '.join(FundingSource)}") from None
+
+
+def check_aql(value: Any, field: str = "aql") -> Decimal:
+    """One of the ISO 2859-1 AQL values, compared as decimals (1 == 1.0); returns the standard's spelling."""
+    number = _to_decimal(value, field)
+    for aql in AQL_VALUES:
+        if number == aql:
+            return aql
+    raise InvalidField(field, f"must be one of the ISO 2859-1 AQL values {', '.join(map(str, AQL_VALUES))}")
+
+
+def check_quantity(value: Any, field: str = "quantity") -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidField(field, "must be an integer")
+    if value <= 0:
+        raise InvalidField(field, "must be greater than 0")
+    if value > MAX_QUANTITY:
+        raise InvalidField(field, f"must be at most {MAX_QUANTITY}")
+    return value
+
+
+def check_lot_size(value: Any, quantity: int, field: str = "lot_size") -> int:
+    """A lot for inspection: a positive integer no larger than the ordered quantity."""
+    lot_size = check_quantity(value, field)
+    if lot_size > quantity:
+        raise InvalidField(field, f"must not exceed the ordered quantity {quantity}")
+    return lot_size
+
+
+def check_local_content(value: Any, field: str = "min_local_content") -> Decimal:
+    """A percentage from 0 to 100 inclusive."""
+    share = _to_decimal(value, field)
+    if not Decimal(0) <= share <= Decimal(100):
+        raise InvalidField(field, "must be a percentage from 0 to 100")
+    return share
+
+
+def check_delivery_deadline(value: Any, today: date, field: str = "delivery_deadline") -> date:
+    """A date not in the past; today itself is allowed. ``today`` is passed in to keep this pure."""
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise InvalidField(field, "must be a date (YYYY-MM-DD)")
+    if value < today:
+        raise InvalidField(field, f"must not be in the past (today is {today.isoformat()})")
+    return value
+
+
+def check_text(value: Any, field: str, max_length: int = MAX_TEXT_LENGTH) -> str:
+    """A non-blank string (title, unit, delivery_location, ...); surrounding spaces are dropped."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidField(field, "must be a non-empty string")
+    text = value.strip()
+    if len(text) > max_length:
+        raise InvalidField(field, f"must be at most {max_length} characters")
+    return text
+
+
+def check_certifications(values: Iterable[Any], field: str = "required_certifications") -> list[str]:
+    """Names of standards such as "ISO 9001", each non-blank and listed once."""
+    seen: set[str] = set()
+    result: list[str] = []
+    for index, value in enumerate(values):
+        path = f"{field}[{index}]"
+        name = check_text(value, path, MAX_CODE_LENGTH)
+        if name in seen:
+            raise InvalidField(path, f"{name!r} is listed twice")
+        seen.add(name)
+        result.append(name)
+    return result
+
+
+def check_requirement(
+    requirement: RequirementLike, index: int, field: str = "technical_requirements"
+) -> None:
+    """One requirement: a usable code and bounds with ``min <= max`` when both are given."""
+    path = f"{field}[{index}]"
+    _check_code(requirement.code, f"{path}.code")
+    low = _bound(requirement.min, f"{path}.min")
+    high = _bound(requirement.max, f"{path}.max")
+    if low is not None and high is not None and low > high:
+        raise InvalidField(f"{path}.min", f"min ({low}) must not be greater than max ({high})")
+
+
+def check_requirements(
+    requirements: Sequence[RequirementLike], field: str = "technical_requirements"
+) -> Sequence[RequirementLike]:
+    """At least one requirement, each valid, codes unique (the quality service keys measurements by code)."""
+    if len(requirements) == 0:
+        raise InvalidField(field, "at least one technical requirement is needed")
+    first_index: dict[str, int] = {}
+    for index, requirement in enumerate(requirements):
+        check_requirement(requirement, index, field)
+        if requirement.code in first_index:
+            raise InvalidField(
+                f"{field}[{index}].code",
+                f"code {requirement.code!r} is already used by {field}[{first_index[requirement.code]}]",
+            )
+        first_index[requirement.code] = index
+    return requirements
+
+
+def check_patch_fields(names: Iterable[str]) -> None:
+    """A PATCH may name only specification fields (never status, supplier or price)."""
+    for name in names:
+        if name not in PATCHABLE_FIELDS:
+            raise InvalidField(name, "cannot be changed with PATCH")
+
+
+def _check_code(value: Any, path: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidField(path, "must be a non-empty string")
+    # Codes become JSON keys in measurements; stray whitespace would make two "equal" codes differ.
+    if value != value.strip() or not value.isprintable():
+        raise InvalidField(path, "must not have surrounding spaces or control characters")
+    if len(value) > MAX_CODE_LENGTH:
+        raise InvalidField(path, f"must be at most {MAX_CODE_LENGTH} characters")
+    return value
+
+
+def _bound(value: Any, path: str) -> Decimal | None:
+    return None if value is None else _to_decimal(value, path)
+
+
+def _to_decimal(value: Any, field: str) -> Decimal:
+    """A finite number as a Decimal; floats go through ``str`` so 0.1 stays 0.1."""
+    if isinstance(value, bool):
+        raise InvalidField(field, "must be a number")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidField(field, "must be a finite number")
+        value = str(value)
+    if isinstance(value, int | str):
+        try:
+            value = Decimal(value)
+        except InvalidOperation:
+            raise InvalidField(field, "must be a number") from None
+    if not isinstance(value, Decimal):
+        raise InvalidField(field, "must be a number")
+    if not value.is_finite():
+        raise InvalidField(field, "must be a finite number")
+    return value
