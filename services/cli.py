@@ -1,0 +1,142 @@
+"""``sdo``: run the suite, one service, mint a dev token, or walk the demo.
+
+The one place that knows all three services.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Iterator
+
+import uvicorn
+
+from shared.auth import ALL_ROLES, mint_token
+from shared.settings import DEV_JWT_SECRET
+
+SERVICES = {"orders": 8001, "suppliers": 8002, "quality": 8003}
+
+
+class _SharedSignalServer(uvicorn.Server):
+    """Three servers share one process, so signals are handled once for all of them (below)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _app_factory(service: str):  # type: ignore[no-untyped-def]
+    module = __import__(f"services.{service}.app", fromlist=["create_app"])
+    return module.create_app()
+
+
+async def _run_all(host: str, ports: dict[str, int], log_level: str) -> None:
+    servers = [
+        _SharedSignalServer(
+            uvicorn.Config(_app_factory(name), host=host, port=port, log_level=log_level, lifespan="on")
+        )
+        for name, port in ports.items()
+    ]
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        for server in servers:
+            server.should_exit = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
+    await asyncio.gather(*(server.serve() for server in servers))
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    # One process: the in-process bus and a SQLite file per service unless told otherwise.
+    os.environ.setdefault("SDO_AMQP_URL", "memory://")
+    ports = {"orders": args.orders_port, "suppliers": args.suppliers_port, "quality": args.quality_port}
+    for name, port in ports.items():
+        print(f"{name:>9}: http://{args.host}:{port}/docs")
+    asyncio.run(_run_all(args.host, ports, args.log_level))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    url = os.environ.get("SDO_AMQP_URL", "")
+    if not url:
+        print(
+            "sdo serve: SDO_AMQP_URL is not set; set it to the broker, e.g. amqp://guest:guest@127.0.0.1:5672/",
+            file=sys.stderr,
+        )
+        return 2
+    if url.startswith("memory://"):
+        print(
+            "sdo serve: memory:// works only with every service in one process (sdo up); use amqp://", file=sys.stderr
+        )
+        return 2
+    port = args.port or SERVICES[args.service]
+    uvicorn.run(
+        f"services.{args.service}.app:create_app",
+        factory=True,
+        host=args.host,
+        port=port,
+        log_level=args.log_level,
+        proxy_headers=True,
+    )
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    if args.role == "supplier" and not args.supplier_id:
+        print("sdo token: --supplier-id is required for role supplier", file=sys.stderr)
+        return 2
+    secret = os.environ.get("SDO_JWT_SECRET") or DEV_JWT_SECRET
+    print(mint_token(secret, roles=[args.role], sub=args.sub or args.role, supplier_id=args.supplier_id, ttl=args.ttl))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from services.demo import run_demo
+
+    return run_demo()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sdo", description="State defense order suite")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="run all three services in one process")
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--orders-port", type=int, default=SERVICES["orders"])
+    up.add_argument("--suppliers-port", type=int, default=SERVICES["suppliers"])
+    up.add_argument("--quality-port", type=int, default=SERVICES["quality"])
+    up.add_argument("--log-level", default="info")
+    up.set_defaults(func=cmd_up)
+
+    serve = sub.add_parser("serve", help="run one service (what a container runs)")
+    serve.add_argument("service", choices=sorted(SERVICES))
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(func=cmd_serve)
+
+    token = sub.add_parser("token", help="print a signed development token")
+    token.add_argument("--role", required=True, choices=sorted(ALL_ROLES))
+    token.add_argument("--supplier-id")
+    token.add_argument("--sub")
+    token.add_argument("--ttl", type=int, default=3600)
+    token.set_defaults(func=cmd_token)
+
+    demo = sub.add_parser("demo", help="walk one order from specification to delivery")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Whether a supplier may take an order: one pure function returning every reason that applies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from services.suppliers.domain.facts import (
+    AwardRequirement,
+    CertificationFacts,
+    LicenseFacts,
+    SupplierFacts,
+)
+from services.suppliers.domain.status import SupplierStatus
+
+__all__ = [
+    "AwardRequirement",
+    "CertificationFacts",
+    "Eligibility",
+    "IneligibilityReason",
+    "LicenseFacts",
+    "SupplierFacts",
+    "assess",
+]
+
+
+class IneligibilityReason(StrEnum):
+    """Reason codes named by the contract; the member order is the order of ``reasons``."""
+
+    NOT_ACTIVE = "not_active"
+    NO_VALID_LICENSE = "no_valid_license"
+    MISSING_CERTIFICATION = "missing_certification"
+    LOCAL_CONTENT_BELOW_MINIMUM = "local_content_below_minimum"
+    COUNTRY_RESTRICTED = "country_restricted"
+    NO_SECURITY_CLEARANCE = "no_security_clearance"
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    """``reasons`` holds plain strings so it serializes as-is.
+
+    ``missing_certifications`` lists the required standards not covered (as the order spelled
+    them), for a decline message; it is empty unless ``missing_certification`` is a reason.
+    """
+
+    eligible: bool
+    reasons: list[str]
+    missing_certifications: list[str] = field(default_factory=list)
+
+
+def assess(
+    supplier: SupplierFacts, requirement: AwardRequirement, restricted_countries: Iterable[str]
+) -> Eligibility:
+    on = requirement.on
+    reasons: list[IneligibilityReason] = []
+
+    if supplier.status is not SupplierStatus.ACTIVE:
+        reasons.append(IneligibilityReason.NOT_ACTIVE)
+
+    if not any(lic.covers(requirement.category, on) for lic in supplier.licenses):
+        reasons.append(IneligibilityReason.NO_VALID_LICENSE)
+
+    missing = [
+        standard
+        for standard in requirement.required_certifications
+        if not any(cert.covers(standard, on) for cert in supplier.certifications)
+    ]
+    if missing:
+        reasons.append(IneligibilityReason.MISSING_CERTIFICATION)
+
+    if supplier.local_content_share < requirement.min_local_content:
+        reasons.append(IneligibilityReason.LOCAL_CONTENT_BELOW_MINIMUM)
+
+    # A raw setting string ("RU,BY") would otherwise be iterated character by character.
+    codes = restricted_countries.split(",") if isinstance(restricted_countries, str) else restricted_countries
+    restricted = {code.strip().upper() for code in codes}
+    if supplier.country in restricted:
+        reasons.append(IneligibilityReason.COUNTRY_RESTRICTED)
+
+    if requirement.requires_security_clearance and not supplier.security_clearance:
+        reasons.append(IneligibilityReason.NO_SECURITY_CLEARANCE)
+
+    return Eligibility(
+        eligible=not reasons,
+        reasons=[reason.value for reason in reasons],
+        missing_certifications=missing,
+    )

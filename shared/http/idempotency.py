@@ -1,0 +1,155 @@
+"""Idempotency-Key records, scoped to the caller and written in the business transaction.
+
+Same key and same request within the retention window: the first response is replayed.
+Same key, different request: 422. Same key while the first request is still running: 409.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import orjson
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    delete,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db import shared_metadata
+from shared.http.problems import Conflict, ValidationProblem
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 200
+
+idempotency_keys = Table(
+    "sdo_idempotency",
+    shared_metadata,
+    Column("principal", String(200), nullable=False),
+    Column("key", String(MAX_KEY_LENGTH), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("headers", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("principal", "key"),
+)
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status_code: int
+    body: bytes
+    headers: dict[str, str]
+
+
+def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
+    """A digest of the request; JSON bodies are canonicalized so key order does not matter."""
+    try:
+        canonical = orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS) if body else b""
+    except orjson.JSONDecodeError:
+        canonical = body
+    return hashlib.sha256(b"\n".join([method.encode(), path.encode(), query.encode(), canonical])).hexdigest()
+
+
+def validate_key(key: str) -> str:
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise ValidationProblem([{"field": HEADER, "message": f"must be 1 to {MAX_KEY_LENGTH} printable characters"}])
+    return key
+
+
+class InFlight:
+    """Keys being handled by this process right now."""
+
+    def __init__(self) -> None:
+        self._keys: set[tuple[str, str]] = set()
+
+    def enter(self, principal: str, key: str) -> None:
+        if (principal, key) in self._keys:
+            raise _in_flight()
+        self._keys.add((principal, key))
+
+    def leave(self, principal: str, key: str) -> None:
+        self._keys.discard((principal, key))
+
+
+def _in_flight() -> Conflict:
+    return Conflict(
+        "A request with this Idempotency-Key is still being processed; retry shortly.",
+        slug="idempotency-in-flight",
+        headers={"Retry-After": "1"},
+    )
+
+
+async def guard_across_replicas(session: AsyncSession, principal: str, key: str) -> None:
+    """On PostgreSQL a transaction-scoped advisory lock makes the in-flight check hold across replicas."""
+    if session.bind is None or session.bind.dialect.name != "postgresql":
+        return
+    lock = zlib.crc32(f"{principal}\x00{key}".encode())
+    got = (await session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": lock})).scalar()
+    if not got:
+        raise _in_flight()
+
+
+async def lookup(session: AsyncSession, principal: str, key: str, request_hash: str) -> StoredResponse | None:
+    row = (
+        (
+            await session.execute(
+                select(idempotency_keys).where(idempotency_keys.c.principal == principal, idempotency_keys.c.key == key)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    expires_at = row["expires_at"]
+    if expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=UTC)
+    if expires_at <= datetime.now(UTC):
+        await session.execute(
+            delete(idempotency_keys).where(idempotency_keys.c.principal == principal, idempotency_keys.c.key == key)
+        )
+        return None
+    if row["request_hash"] != request_hash:
+        raise ValidationProblem(
+            [{"field": HEADER, "message": "this key was already used with a different request"}],
+            detail="The Idempotency-Key was already used with a different request body.",
+        )
+    return StoredResponse(row["status_code"], row["body"], orjson.loads(row["headers"]))
+
+
+async def store(
+    session: AsyncSession,
+    principal: str,
+    key: str,
+    request_hash: str,
+    response: StoredResponse,
+    ttl: timedelta,
+) -> None:
+    now = datetime.now(UTC)
+    await session.execute(
+        insert(idempotency_keys).values(
+            principal=principal,
+            key=key,
+            request_hash=request_hash,
+            status_code=response.status_code,
+            body=response.body,
+            headers=orjson.dumps(response.headers).decode(),
+            created_at=now,
+            expires_at=now + ttl,
+        )
+    )

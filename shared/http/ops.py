@@ -1,0 +1,53 @@
+"""Operator endpoints: liveness, readiness (naming what is down), Prometheus metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from shared.http.deps import RuntimeDep
+from shared.http.responses import json_response
+from shared.messaging import outbox
+from shared.observability import METRICS_CONTENT_TYPE
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", summary="Liveness", description="The process is up and serving requests.")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    summary="Readiness",
+    description="Database and broker reachable. 503 names the one that is not, with the outbox backlog.",
+    responses={503: {"description": "A dependency is down."}},
+)
+async def readyz(runtime: RuntimeDep) -> Response:
+    checks: dict[str, Any] = {}
+    ready = True
+    try:
+        await runtime.db.ping()
+        async with runtime.db.connect() as conn:
+            backlog, oldest = await outbox.backlog(conn)
+        checks["database"] = {"status": "ok"}
+        checks["outbox"] = {"backlog": backlog, "oldest_unsent_age_seconds": round(oldest, 3)}
+    except Exception as exc:
+        ready = False
+        checks["database"] = {"status": "down", "error": type(exc).__name__}
+    problem = runtime.bus.problem() if runtime.bus else "no broker configured"
+    if problem:
+        ready = False
+        checks["broker"] = {"status": "down", "error": problem}
+    else:
+        checks["broker"] = {"status": "ok"}
+    body = {"status": "ready" if ready else "not_ready", "service": runtime.name, "checks": checks}
+    return json_response(body, 200 if ready else 503, None if ready else {"Retry-After": "5"})
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+async def metrics(request: Request, runtime: RuntimeDep) -> Response:
+    return Response(runtime.metrics.render(), media_type=METRICS_CONTENT_TYPE)

@@ -1,0 +1,52 @@
+"""Cursor pages: ``limit`` (default 50, max 500) and an opaque ``cursor``."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Annotated, Any, Generic, TypeVar
+
+import orjson
+from fastapi import Query
+from pydantic import BaseModel
+
+from shared.http.problems import ValidationProblem
+
+T = TypeVar("T")
+
+LimitQuery = Annotated[int, Query(ge=1, le=500, description="Page size, at most 500.")]
+CursorQuery = Annotated[str | None, Query(description="Opaque cursor from the previous page's `next_cursor`.")]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+def encode_cursor(key: list[Any]) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(key, default=str)).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, *types: Callable[[Any], Any]) -> list[Any] | None:
+    """The sort key the cursor stands for, each part coerced by ``types``.
+
+    A forged or truncated cursor is the caller's error (422), never a 500.
+    """
+    if cursor is None:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(key, list) or (types and len(key) != len(types)):
+            raise ValueError("wrong shape")
+        return [convert(part) for convert, part in zip(types, key, strict=True)] if types else key
+    except (ValueError, TypeError) as exc:
+        raise ValidationProblem([{"field": "cursor", "message": "not a cursor this API issued"}]) from exc
+
+
+def split_page(rows: list[T], limit: int, key: Any) -> tuple[list[T], str | None]:
+    """Rows fetched with ``limit + 1``: the page and the cursor of its last row, if more follow."""
+    if len(rows) <= limit:
+        return rows, None
+    page = rows[:limit]
+    return page, encode_cursor(key(page[-1]))

@@ -1,0 +1,183 @@
+"""RFC 9457 problem details: the one error shape every endpoint answers with."""
+
+from __future__ import annotations
+
+import http
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from shared.http.responses import PROBLEM_CONTENT_TYPE, problem_response
+
+log = structlog.get_logger("sdo.http")
+
+PROBLEM_BASE = "urn:sdo:problem:"
+
+
+class Problem(Exception):
+    """An error the API answers on purpose: raise it anywhere below a route."""
+
+    status: int = 400
+    slug: str | None = None
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        status: int | None = None,
+        title: str | None = None,
+        slug: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if status is not None:
+            self.status = status
+        if slug is not None:
+            self.slug = slug
+        self.title = title or http.HTTPStatus(self.status).phrase
+        self.headers = dict(headers or {})
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        type_ = PROBLEM_BASE + self.slug if self.slug else "about:blank"
+        return {"type": type_, "title": self.title, "status": self.status, "detail": self.detail, **self.extra}
+
+
+class BadRequest(Problem):
+    status, slug = 400, "bad-request"
+
+
+class Unauthorized(Problem):
+    status, slug = 401, "unauthorized"
+
+    def __init__(self, detail: str, *, error: str = "invalid_token") -> None:
+        challenge = f'Bearer realm="sdo", error="{error}", error_description="{detail}"'
+        super().__init__(detail, headers={"WWW-Authenticate": challenge})
+
+
+class Forbidden(Problem):
+    status, slug = 403, "forbidden"
+
+
+class NotFound(Problem):
+    status, slug = 404, "not-found"
+
+
+class Conflict(Problem):
+    status, slug = 409, "conflict"
+
+
+class PreconditionFailed(Problem):
+    status, slug = 412, "precondition-failed"
+
+
+class ValidationProblem(Problem):
+    """422 naming each field: ``errors: [{"field", "message"}]``."""
+
+    status, slug = 422, "validation-error"
+
+    def __init__(self, errors: list[dict[str, str]], detail: str | None = None) -> None:
+        fields = ", ".join(e["field"] for e in errors)
+        super().__init__(detail or f"Invalid input: {fields}", title="Unprocessable Content", errors=errors)
+
+
+class ServiceUnavailable(Problem):
+    status, slug = 503, "unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int = 5, **extra: Any) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)}, **extra)
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        source = parts.pop(0)
+        if not parts:
+            return source
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += ("." if path else "") + str(part)
+    return path
+
+
+def validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+    out = []
+    for err in errors:
+        message = str(err.get("msg", "invalid"))
+        # pydantic prefixes messages of custom validators with "Value error, "; drop the noise.
+        message = message.removeprefix("Value error, ")
+        out.append({"field": _field_path(err.get("loc", ())), "message": message})
+    return out
+
+
+async def _on_problem(request: Request, exc: Problem) -> Response:
+    return problem_response(exc.body(), exc.status, exc.headers)
+
+
+async def _on_validation(request: Request, exc: RequestValidationError) -> Response:
+    errors = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return await _on_problem(request, BadRequest("The request body is not valid JSON.", slug="malformed-json"))
+    return await _on_problem(request, ValidationProblem(validation_errors(errors)))
+
+
+async def _on_http(request: Request, exc: StarletteHTTPException) -> Response:
+    status = exc.status_code
+    detail = exc.detail if isinstance(exc.detail, str) else http.HTTPStatus(status).phrase
+    if status == 404 and detail == "Not Found":
+        detail = f"No resource at {request.url.path}."
+    if status == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}."
+    problem = Problem(detail, status=status, headers=exc.headers)
+    return await _on_problem(request, problem)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled_error", path=request.url.path, method=request.method)
+    problem = Problem("An unexpected error occurred; it has been logged.", status=500, slug="internal")
+    headers = {}
+    request_id = request.scope.get("sdo.request_id")
+    if request_id:
+        headers["X-Request-ID"] = request_id
+    return problem_response(problem.body(), 500, headers)
+
+
+def install_problem_handlers(
+    app: FastAPI, domain_errors: Mapping[type[Exception], Callable[[Exception], Problem]] | None = None
+) -> None:
+    """Map every error (framework, domain, unexpected) to problem+json, in one place."""
+    app.add_exception_handler(Problem, _on_problem)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _on_http)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _on_unexpected)
+    for exc_type, convert in (domain_errors or {}).items():
+
+        async def _on_domain(request: Request, exc: Exception, convert=convert) -> Response:
+            return await _on_problem(request, convert(exc))
+
+        app.add_exception_handler(exc_type, _on_domain)
+
+
+__all__ = [
+    "PROBLEM_CONTENT_TYPE",
+    "BadRequest",
+    "Conflict",
+    "Forbidden",
+    "NotFound",
+    "PreconditionFailed",
+    "Problem",
+    "ServiceUnavailable",
+    "Unauthorized",
+    "ValidationProblem",
+    "install_problem_handlers",
+]

@@ -1,0 +1,79 @@
+"""The consumer: validate, claim in the inbox, apply, commit, and only then ack."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import structlog
+from pydantic import ValidationError
+
+from shared.events.envelope import CloudEvent
+from shared.events.payloads import Payload, payload_model
+from shared.messaging import inbox
+from shared.messaging.transport import Delivery
+from shared.observability import ServiceMetrics
+from shared.uow import UnitOfWork
+
+log = structlog.get_logger("sdo.consumer")
+
+EventHandler = Callable[[CloudEvent, Any, UnitOfWork], Awaitable[None]]
+UowFactory = Callable[..., UnitOfWork]
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        service: str,
+        handlers: Mapping[str, EventHandler],
+        uow_factory: UowFactory,
+        metrics: ServiceMetrics,
+    ) -> None:
+        self.service = service
+        self.handlers = dict(handlers)
+        self.uow_factory = uow_factory
+        self.metrics = metrics
+
+    async def __call__(self, delivery: Delivery) -> None:
+        try:
+            event = CloudEvent.from_bytes(delivery.body)
+            payload: Payload = payload_model(event.type).model_validate(event.data)
+        except (ValidationError, ValueError) as exc:
+            # Retrying cannot fix a malformed message: straight to the dead-letter queue.
+            log.error("malformed_event", message_id=delivery.message_id, error=str(exc)[:500])
+            self.metrics.events_consumed.labels("unknown", "malformed").inc()
+            await self._settle(delivery, ack=False, requeue=False)
+            return
+        handler = self.handlers.get(event.type)
+        if handler is None:
+            self.metrics.events_consumed.labels(event.type, "ignored").inc()
+            await self._settle(delivery, ack=True)
+            return
+        bound = log.bind(event_id=str(event.id), event_type=event.type, correlation_id=event.correlationid)
+        try:
+            async with self.uow_factory(
+                actor=f"event:{event.type}", correlation_id=event.correlationid, causation_id=str(event.id)
+            ) as uow:
+                first_time = await inbox.claim(uow.session, self.service, str(event.id), event.type)
+                if first_time:
+                    await handler(event, payload, uow)
+                await uow.commit()
+        except Exception as exc:
+            # Requeued; the queue's delivery limit moves a message that keeps failing to the DLQ.
+            bound.warning("event_handler_failed", error=repr(exc)[:500], redelivered=delivery.redelivered)
+            self.metrics.events_consumed.labels(event.type, "retried").inc()
+            await self._settle(delivery, ack=False, requeue=True)
+            return
+        self.metrics.events_consumed.labels(event.type, "applied" if first_time else "duplicate").inc()
+        await self._settle(delivery, ack=True)
+
+    @staticmethod
+    async def _settle(delivery: Delivery, *, ack: bool, requeue: bool = False) -> None:
+        try:
+            if ack:
+                await delivery.ack()
+            else:
+                await delivery.reject(requeue=requeue)
+        except Exception as exc:
+            # The channel closed under us: the broker redelivers, and the inbox skips what was applied.
+            log.warning("settle_failed", message_id=delivery.message_id, error=repr(exc))

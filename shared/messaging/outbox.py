@@ -1,0 +1,103 @@
+"""The transactional outbox: events are rows written in the business transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from shared.db import shared_metadata
+from shared.events.envelope import CloudEvent
+
+outbox = Table(
+    "sdo_outbox",
+    shared_metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("event_type", String(120), nullable=False),
+    Column("routing_key", String(120), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Index("ix_sdo_outbox_unsent", "id", postgresql_where=text("sent_at IS NULL"), sqlite_where=text("sent_at IS NULL")),
+)
+
+
+@dataclass(frozen=True)
+class PendingMessage:
+    id: int
+    event_id: str
+    routing_key: str
+    body: bytes
+
+
+async def add(session: AsyncSession, events: list[CloudEvent]) -> None:
+    if not events:
+        return
+    now = datetime.now(UTC)
+    await session.execute(
+        insert(outbox),
+        [
+            {
+                "event_id": str(e.id),
+                "event_type": e.type,
+                "routing_key": e.routing_key,
+                "body": e.to_bytes(),
+                "created_at": now,
+                "attempts": 0,
+            }
+            for e in events
+        ],
+    )
+
+
+def unsent_query(limit: int, *, lock: bool):
+    query = select(outbox.c.id, outbox.c.event_id, outbox.c.routing_key, outbox.c.body)
+    query = query.where(outbox.c.sent_at.is_(None)).order_by(outbox.c.id).limit(limit)
+    # Replicas on PostgreSQL each take rows no other replica holds.
+    return query.with_for_update(skip_locked=True) if lock else query
+
+
+async def mark_sent(conn: AsyncConnection | AsyncSession, ids: list[int]) -> None:
+    if ids:
+        await conn.execute(
+            update(outbox).where(outbox.c.id.in_(ids)).values(sent_at=datetime.now(UTC), attempts=outbox.c.attempts + 1)
+        )
+
+
+async def mark_failed(conn: AsyncConnection | AsyncSession, row_id: int, error: str) -> None:
+    await conn.execute(
+        update(outbox).where(outbox.c.id == row_id).values(attempts=outbox.c.attempts + 1, last_error=error[:2000])
+    )
+
+
+async def backlog(conn: AsyncConnection) -> tuple[int, float]:
+    """Unsent rows and the age in seconds of the oldest one."""
+    row = (
+        await conn.execute(select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.sent_at.is_(None)))
+    ).one()
+    count, oldest = row
+    if oldest is None:
+        return 0, 0.0
+    if oldest.tzinfo is None:  # SQLite hands back naive datetimes
+        oldest = oldest.replace(tzinfo=UTC)
+    return int(count), max(0.0, (datetime.now(UTC) - oldest).total_seconds())

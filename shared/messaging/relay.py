@@ -1,0 +1,120 @@
+"""The outbox relay: publishes committed events in order and marks them sent after the broker's ack."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from shared.db import Database
+from shared.events.envelope import CONTENT_TYPE
+from shared.messaging import outbox
+from shared.messaging.transport import Transport
+from shared.observability import ServiceMetrics
+
+log = structlog.get_logger("sdo.relay")
+
+MAX_BACKOFF = 30.0
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        db: Database,
+        transport: Transport,
+        metrics: ServiceMetrics,
+        *,
+        batch_size: int = 100,
+        poll_seconds: float = 0.5,
+    ) -> None:
+        self.db = db
+        self.transport = transport
+        self.metrics = metrics
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """Called after a commit that wrote events, so they go out without waiting for the poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def run(self) -> None:
+        backoff = 0.5
+        while True:
+            try:
+                sent = await self.drain_once()
+                await self._update_gauges()
+                backoff = 0.5
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.metrics.publish_failures.inc()
+                log.warning("relay_batch_failed", error=str(exc), retry_in=backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+                continue
+            if sent < self.batch_size:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                self._wake.clear()
+
+    async def drain_once(self) -> int:
+        """Publish one batch; returns how many rows were confirmed. Raises after marking what went out."""
+        if self.db.is_postgres:
+            # Rows stay locked (SKIP LOCKED for other replicas) until they are marked in this transaction.
+            async with self.db.engine.begin() as conn:
+                rows = (await conn.execute(outbox.unsent_query(self.batch_size, lock=True))).all()
+                sent, failure = await self._publish(rows)
+                await self._mark(conn, sent, failure)
+        else:
+            # SQLite: one process owns the file; read without holding the write lock while publishing.
+            async with self.db.engine.connect() as conn:
+                rows = (await conn.execute(outbox.unsent_query(self.batch_size, lock=False))).all()
+            if not rows:
+                return 0
+            sent, failure = await self._publish(rows)
+            async with self.db.write_session() as session, session.begin():
+                await self._mark(session, sent, failure)
+        if failure is not None:
+            raise failure[1]
+        return len(sent)
+
+    async def _publish(self, rows: list) -> tuple[list[int], tuple[int, Exception] | None]:
+        sent: list[int] = []
+        for row in rows:
+            try:
+                await self.transport.publish(
+                    row.routing_key, row.body, message_id=row.event_id, content_type=CONTENT_TYPE
+                )
+            except Exception as exc:
+                return sent, (row.id, exc)
+            sent.append(row.id)
+            self.metrics.events_published.labels(row.routing_key).inc()
+        return sent, None
+
+    @staticmethod
+    async def _mark(
+        conn: AsyncConnection | AsyncSession, sent: list[int], failure: tuple[int, Exception] | None
+    ) -> None:
+        await outbox.mark_sent(conn, sent)
+        if failure is not None:
+            await outbox.mark_failed(conn, failure[0], repr(failure[1]))
+
+    async def _update_gauges(self) -> None:
+        async with self.db.engine.connect() as conn:
+            count, age = await outbox.backlog(conn)
+        self.metrics.outbox_backlog.set(count)
+        self.metrics.outbox_oldest_age.set(age)

@@ -1,0 +1,65 @@
+"""The one small interface the outbox relay and the consumer talk to.
+
+Two implementations: ``rabbitmq.py`` (``amqp://``) and ``memory.py`` (``memory://``).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Iterable
+
+
+class PublishError(Exception):
+    """The broker did not confirm a message (nack, unroutable, timeout or no connection)."""
+
+
+class Delivery(ABC):
+    body: bytes
+    message_id: str | None
+    redelivered: bool
+
+    @abstractmethod
+    async def ack(self) -> None: ...
+
+    @abstractmethod
+    async def reject(self, *, requeue: bool) -> None: ...
+
+
+DeliveryHandler = Callable[[Delivery], Awaitable[None]]
+
+
+class Transport(ABC):
+    @abstractmethod
+    async def connect(self) -> None:
+        """Connect (retrying until it succeeds) and declare the topology."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def declare(self, service: str, routing_keys: Iterable[str]) -> None:
+        """Exchange, the service's queue and dead-letter queue, and its bindings; idempotent."""
+
+    @abstractmethod
+    async def publish(self, routing_key: str, body: bytes, *, message_id: str, content_type: str) -> None:
+        """Return only once the broker has confirmed the message; raise PublishError otherwise."""
+
+    @abstractmethod
+    async def consume(self, service: str, handler: DeliveryHandler, *, prefetch: int) -> None:
+        """Start delivering the service's queue to ``handler``; survives reconnects."""
+
+    @abstractmethod
+    def problem(self) -> str | None:
+        """None when connected, else what is wrong (for /readyz)."""
+
+
+def create_transport(url: str, *, publish_timeout: float = 10.0) -> Transport:
+    if url.startswith("memory://"):
+        from shared.messaging.memory import MemoryTransport
+
+        return MemoryTransport(url)
+    if url.startswith(("amqp://", "amqps://")):
+        from shared.messaging.rabbitmq import RabbitMQTransport
+
+        return RabbitMQTransport(url, publish_timeout=publish_timeout)
+    raise ValueError(f"unsupported broker URL scheme: {url.split(':', 1)[0]!r} (use amqp:// or memory://)")

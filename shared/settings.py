@@ -1,0 +1,46 @@
+"""Settings common to every service, read from the environment (prefix ``SDO_``).
+
+Nothing is read at import time: each service builds its settings inside its app factory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "sdo-dev-secret-change-me-in-production"
+
+
+class ServiceSettings(BaseSettings):
+    """Base settings; each service subclasses it to name itself and its database override."""
+
+    model_config = SettingsConfigDict(env_prefix="SDO_", extra="ignore", populate_by_name=True)
+
+    service_name: ClassVar[str] = "service"
+
+    database_url: str | None = None
+    amqp_url: str | None = None
+    jwt_secret: str | None = None
+    jwt_public_key: str | None = None
+    jwt_issuer: str = "sdo"
+    jwt_audience: str = "sdo-api"
+    data_dir: Path = Path("var")
+    log_level: str = "INFO"
+    log_json: bool = False
+    # Relay and consumer tuning; the defaults suit a single replica on a small machine.
+    relay_batch_size: int = Field(default=100, ge=1, le=1000)
+    relay_poll_seconds: float = Field(default=0.5, gt=0)
+    relay_publish_timeout: float = Field(default=10.0, gt=0)
+    consumer_prefetch: int = Field(default=32, ge=1, le=1000)
+    idempotency_ttl_hours: int = Field(default=24, ge=1)
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / (self.service_name + '.db')}"
+
+    def resolved_jwt_secret(self) -> str:
+        return self.jwt_secret or DEV_JWT_SECRET

@@ -1,0 +1,113 @@
+"""The unit of work: one transaction for business rows, events, audit entries and idempotency.
+
+It is the only thing that commits. Events and audit entries are collected while the handler
+runs and written at commit, under the service's writer lock, so the audit chain, the outbox
+order and any feed sequence a service keeps are assigned in commit order.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Awaitable, Callable
+from typing import Any, Self
+
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared import audit
+from shared.db import Database
+from shared.events.envelope import CloudEvent
+from shared.messaging import outbox
+
+LockedHook = Callable[[AsyncSession], Awaitable[None]]
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        source: str,
+        actor: str,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+        on_committed: Callable[[], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.source = source
+        self.actor = actor
+        self.correlation_id = correlation_id
+        self.causation_id = causation_id
+        self._on_committed = on_committed
+        self._events: list[CloudEvent] = []
+        self._audit: list[audit.AuditRecord] = []
+        self._locked_hooks: list[LockedHook] = []
+        self._committed = False
+        self.session: AsyncSession
+
+    async def __aenter__(self) -> Self:
+        self.session = self.db.write_session()
+        await self.session.begin()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        try:
+            if not self._committed:
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    @property
+    def events(self) -> list[CloudEvent]:
+        return list(self._events)
+
+    def emit(self, event_type: str, subject: str | Any, payload: BaseModel | dict[str, Any]) -> CloudEvent:
+        """Queue an event for the outbox; it is published only if this transaction commits."""
+        data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
+        event = CloudEvent(
+            source=self.source,
+            type=str(event_type),
+            subject=str(subject),
+            data=data,
+            correlationid=self.correlation_id,
+            causationid=self.causation_id,
+        )
+        self._events.append(event)
+        return event
+
+    def record(self, action: str, resource_type: str, resource_id: Any, details: dict[str, Any] | None = None) -> None:
+        """Queue an audit entry for this change."""
+        self._audit.append(
+            audit.AuditRecord(
+                actor=self.actor,
+                action=action,
+                resource_type=resource_type,
+                resource_id=str(resource_id),
+                details=details or {},
+                request_id=self.correlation_id,
+            )
+        )
+
+    def when_locked(self, hook: LockedHook) -> None:
+        """Run ``hook`` at commit, under the writer lock (for sequences that must follow commit order)."""
+        self._locked_hooks.append(hook)
+
+    async def _lock_writers(self) -> None:
+        if self.db.is_postgres:
+            key = zlib.crc32(f"sdo-writers:{self.source}".encode())
+            await self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+        # SQLite: the write session began with BEGIN IMMEDIATE, so this transaction is the only writer.
+
+    async def commit(self) -> None:
+        await self.session.flush()
+        if self._locked_hooks or self._audit or self._events:
+            await self._lock_writers()
+            for hook in self._locked_hooks:
+                await hook(self.session)
+            await outbox.add(self.session, self._events)
+            await audit.append(self.session, self._audit)
+        await self.session.commit()
+        self._committed = True
+        if self._events and self._on_committed:
+            self._on_committed()
