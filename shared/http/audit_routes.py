@@ -62,6 +62,7 @@ async def list_entries(
 
 @router.get(
     "/verify",
+    response_model_exclude_none=True,
     summary="Verify the audit chain",
     description="Recomputes every hash: `{valid, entries}` or the first broken entry.",
 )

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import BaseModel
 from starlette.requests import Request
+from starlette.responses import Response
 
 from shared.http.problems import PreconditionFailed
+from shared.http.responses import json_response
 
 
 def etag(version: int) -> str:
@@ -34,3 +39,12 @@ def is_not_modified(request: Request, version: int) -> bool:
         return False
     tags = _tags(header)
     return "*" in tags or etag(version) in tags
+
+
+def json_with_etag(request: Request, body: BaseModel | dict[str, Any], version: int) -> Response:
+    """A GET's answer: 304 when the caller's ETag is current, else the body with its ETag."""
+    headers = {"ETag": etag(version)}
+    if is_not_modified(request, version):
+        return Response(status_code=304, headers=headers)
+    content = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
+    return json_response(content, 200, headers)
