@@ -24,6 +24,7 @@ from shared import audit as _audit  # noqa: F401
 from shared.db import Database, shared_metadata
 from shared.http import idempotency as _idempotency  # noqa: F401
 from shared.messaging import inbox as _inbox  # noqa: F401
+from shared.messaging import outbox as _outbox  # noqa: F401
 
 
 def _config(script_location: Path) -> Config:
