@@ -78,9 +78,7 @@ class LicenseRow(SuppliersTable, table=True):
 
 class CertificationRow(SuppliersTable, table=True):
     __tablename__ = "supplier_certifications"
-    __table_args__ = (
-        UniqueConstraint("supplier_id", "standard", "number", name="uq_supplier_certifications_number"),
-    )
+    __table_args__ = (UniqueConstraint("supplier_id", "standard", "number", name="uq_supplier_certifications_number"),)
 
     id: UUID = Field(primary_key=True)
     supplier_id: UUID = Field(foreign_key="suppliers.id", index=True)

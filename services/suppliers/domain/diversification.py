@@ -104,7 +104,12 @@ def category_diversification(
 ) -> CategoryDiversification:
     key = normalize_category(category)
     active = sum(1 for s in suppliers if s.status is SupplierStatus.ACTIVE and key in s.categories)
+    return summarize_category(key, active, awards)
 
+
+def summarize_category(category: str, active_suppliers: int, awards: Iterable[AwardRecord]) -> CategoryDiversification:
+    """One category's row when the active suppliers were already counted (e.g. by the database)."""
+    key = normalize_category(category)
     by_supplier: dict[SupplierId, Decimal] = defaultdict(Decimal)
     by_country: dict[str, Decimal] = defaultdict(Decimal)
     for award in awards:
@@ -119,7 +124,7 @@ def category_diversification(
     ordered = sorted(country_shares.items(), key=lambda item: (-item[1], item[0]))
     return CategoryDiversification(
         category=key,
-        active_suppliers=active,
+        active_suppliers=active_suppliers,
         awarded_value_kzt=total,
         by_country={country: _round2(share) for country, share in ordered},
         domestic_share=_round2(country_shares.get(DOMESTIC_COUNTRY, Decimal(0))) if country_shares else None,

@@ -22,6 +22,7 @@ __all__ = [
     "LicenseFacts",
     "SupplierFacts",
     "assess",
+    "assess_registered",
 ]
 
 
@@ -49,9 +50,7 @@ class Eligibility:
     missing_certifications: list[str] = field(default_factory=list)
 
 
-def assess(
-    supplier: SupplierFacts, requirement: AwardRequirement, restricted_countries: Iterable[str]
-) -> Eligibility:
+def assess(supplier: SupplierFacts, requirement: AwardRequirement, restricted_countries: Iterable[str]) -> Eligibility:
     on = requirement.on
     reasons: list[IneligibilityReason] = []
 
@@ -86,3 +85,12 @@ def assess(
         reasons=[reason.value for reason in reasons],
         missing_certifications=missing,
     )
+
+
+def assess_registered(
+    supplier: SupplierFacts | None, requirement: AwardRequirement, restricted_countries: Iterable[str]
+) -> Eligibility:
+    """``assess`` for an id that may not be in the register: an unknown supplier is simply not active."""
+    if supplier is None:
+        return Eligibility(eligible=False, reasons=[IneligibilityReason.NOT_ACTIVE.value])
+    return assess(supplier, requirement, restricted_countries)

@@ -105,9 +105,7 @@ def normalize_country(value: str, *, field: str = "country") -> str:
     """Return the upper-case ISO 3166-1 alpha-2 code, or raise InvalidIdentityError."""
     code = value.strip().upper()
     if len(code) != 2 or not code.isascii() or pycountry.countries.get(alpha_2=code) is None:
-        raise InvalidIdentityError(
-            field, "unknown_country", f"{value!r} is not an ISO 3166-1 alpha-2 country code"
-        )
+        raise InvalidIdentityError(field, "unknown_country", f"{value!r} is not an ISO 3166-1 alpha-2 country code")
     return code
 
 

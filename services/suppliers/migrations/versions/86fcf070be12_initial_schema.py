@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: a5e42b5aaf36
+Revision ID: 86fcf070be12
 Revises: 
-Create Date: 2026-11-28 01:57:38.952464
+Create Date: 2026-11-28 02:00:47.588625
 
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import sqlmodel  # noqa: F401  (autogenerate renders its column types)
 
 
 # revision identifiers, used by Alembic.
-revision: str = 'a5e42b5aaf36'
+revision: str = '86fcf070be12'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -64,6 +64,22 @@ def upgrade() -> None:
     sa.Column('processed_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('consumer', 'event_id')
     )
+    op.create_table('sdo_outbox',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('event_id', sa.String(length=36), nullable=False),
+    sa.Column('event_type', sa.String(length=120), nullable=False),
+    sa.Column('routing_key', sa.String(length=120), nullable=False),
+    sa.Column('body', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('event_id')
+    )
+    with op.batch_alter_table('sdo_outbox', schema=None) as batch_op:
+        batch_op.create_index('ix_sdo_outbox_unsent', ['id'], unique=False, postgresql_where=sa.text('sent_at IS NULL'), sqlite_where=sa.text('sent_at IS NULL'))
+
     op.create_table('supplier_award_decisions',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('request_event_id', sa.Uuid(), nullable=False),
@@ -246,6 +262,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_supplier_award_decisions_order_id'))
 
     op.drop_table('supplier_award_decisions')
+    with op.batch_alter_table('sdo_outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_sdo_outbox_unsent', postgresql_where=sa.text('sent_at IS NULL'), sqlite_where=sa.text('sent_at IS NULL'))
+
+    op.drop_table('sdo_outbox')
     op.drop_table('sdo_inbox')
     op.drop_table('sdo_idempotency')
     with op.batch_alter_table('sdo_audit_log', schema=None) as batch_op:

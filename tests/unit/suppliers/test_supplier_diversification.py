@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from services.suppliers.domain.diversification import (
+    AwardRecord,
+    CategoryDiversification,
+    SupplierProfile,
+    category_diversification,
+    diversification,
+    herfindahl_hirschman_index,
+)
+from services.suppliers.domain.facts import ORDER_CATEGORIES
+from services.suppliers.domain.status import SupplierStatus
+
+
+def test_hhi_of_a_single_supplier_is_ten_thousand() -> None:
+    assert herfindahl_hirschman_index([Decimal("1250000.00")]) == 10000.0
+
+
+def test_hhi_of_two_equal_suppliers_is_five_thousand() -> None:
+    assert herfindahl_hirschman_index([Decimal(300), Decimal(300)]) == 5000.0
+
+
+def test_hhi_of_three_unequal_suppliers_sums_squared_percent_shares() -> None:
+    # 50 % + 30 % + 20 %: 2500 + 900 + 400
+    assert herfindahl_hirschman_index([Decimal(500), Decimal(300), Decimal(200)]) == 3800.0
+
+
+def test_hhi_of_thirds_is_rounded_to_two_places() -> None:
+    # 3 * (100/3)^2 = 3333.33...
+    assert herfindahl_hirschman_index([1, 1, 1]) == 3333.33
+
+
+def test_hhi_without_awarded_value_is_none() -> None:
+    assert herfindahl_hirschman_index([]) is None
+    assert herfindahl_hirschman_index([Decimal(0), Decimal(0)]) is None
+
+
+def test_a_supplier_with_zero_value_does_not_change_the_hhi() -> None:
+    assert herfindahl_hirschman_index([Decimal(100), Decimal(0)]) == 10000.0
+
+
+SUPPLIERS = [
+    SupplierProfile("kz-1", "KZ", SupplierStatus.ACTIVE, ("repair", "production")),
+    SupplierProfile("kz-2", "kz", SupplierStatus.ACTIVE, ("repair",)),
+    SupplierProfile("tr-1", "TR", SupplierStatus.ACTIVE, ("repair",)),
+    SupplierProfile("kz-3", "KZ", SupplierStatus.SUSPENDED, ("repair",)),
+    SupplierProfile("kz-4", "KZ", SupplierStatus.PENDING, ("repair",)),
+]
+
+AWARDS = [
+    # kz-1 gets two repair orders: together 500 of 1000.
+    AwardRecord("kz-1", "KZ", "repair", Decimal("200.00")),
+    AwardRecord("kz-1", "KZ", "repair", Decimal("300.00")),
+    AwardRecord("tr-1", "TR", "repair", Decimal("300.00")),
+    # A supplier suspended later keeps its awarded value.
+    AwardRecord("kz-3", "KZ", "repair", Decimal("200.00")),
+    AwardRecord("kz-1", "KZ", "production", Decimal("999.99")),
+]
+
+
+def test_a_category_counts_active_suppliers_value_countries_and_concentration() -> None:
+    repair = category_diversification("repair", SUPPLIERS, AWARDS)
+    assert repair == CategoryDiversification(
+        category="repair",
+        active_suppliers=3,
+        awarded_value_kzt=Decimal("1000.00"),
+        by_country={"KZ": 70.0, "TR": 30.0},
+        domestic_share=70.0,
+        # suppliers 50 %, 30 %, 20 % -> 2500 + 900 + 400
+        hhi=3800.0,
+    )
+
+
+def test_a_monopoly_category_is_fully_concentrated() -> None:
+    production = category_diversification("production", SUPPLIERS, AWARDS)
+    assert production.active_suppliers == 1
+    assert production.awarded_value_kzt == Decimal("999.99")
+    assert production.by_country == {"KZ": 100.0}
+    assert production.domestic_share == 100.0
+    assert production.hhi == 10000.0
+
+
+def test_a_category_with_only_foreign_awards_has_zero_domestic_share() -> None:
+    awards = [AwardRecord("tr-1", "TR", "repair", Decimal(10)), AwardRecord("de-1", "DE", "repair", Decimal(10))]
+    repair = category_diversification("repair", SUPPLIERS, awards)
+    assert repair.domestic_share == 0.0
+    assert repair.by_country == {"DE": 50.0, "TR": 50.0}
+    assert repair.hhi == 5000.0
+
+
+def test_a_category_without_awards_has_no_shares_and_no_hhi() -> None:
+    modernization = category_diversification("modernization", SUPPLIERS, AWARDS)
+    assert modernization == CategoryDiversification(
+        category="modernization",
+        active_suppliers=0,
+        awarded_value_kzt=Decimal(0),
+        by_country={},
+        domestic_share=None,
+        hhi=None,
+    )
+
+
+def test_country_shares_are_rounded_to_two_places_and_listed_largest_first() -> None:
+    awards = [
+        AwardRecord("a", "KZ", "repair", Decimal(1)),
+        AwardRecord("b", "TR", "repair", Decimal(1)),
+        AwardRecord("c", "DE", "repair", Decimal(1)),
+        AwardRecord("d", "DE", "repair", Decimal(1)),
+        AwardRecord("e", "AE", "repair", Decimal(2)),
+    ]
+    repair = category_diversification("repair", [], awards)
+    assert list(repair.by_country.items()) == [("AE", 33.33), ("DE", 33.33), ("KZ", 16.67), ("TR", 16.67)]
+
+
+def test_the_report_has_one_row_per_order_category_by_default() -> None:
+    rows = diversification(SUPPLIERS, AWARDS)
+    assert [row.category for row in rows] == list(ORDER_CATEGORIES)
+    assert [row.category for row in diversification(SUPPLIERS, AWARDS, ["production"])] == ["production"]
+
+
+def test_a_negative_award_is_refused() -> None:
+    with pytest.raises(ValueError):
+        AwardRecord("a", "KZ", "repair", Decimal("-1"))
