@@ -11,6 +11,7 @@ from services.suppliers.domain.diversification import (
     category_diversification,
     diversification,
     herfindahl_hirschman_index,
+    summarize_category,
 )
 from services.suppliers.domain.facts import ORDER_CATEGORIES
 from services.suppliers.domain.status import SupplierStatus
@@ -125,3 +126,7 @@ def test_the_report_has_one_row_per_order_category_by_default() -> None:
 def test_a_negative_award_is_refused() -> None:
     with pytest.raises(ValueError):
         AwardRecord("a", "KZ", "repair", Decimal("-1"))
+
+
+def test_a_row_can_be_built_from_an_active_count_taken_elsewhere() -> None:
+    assert summarize_category("repair", 3, AWARDS) == category_diversification("repair", SUPPLIERS, AWARDS)

@@ -14,6 +14,7 @@ from services.suppliers.domain.eligibility import (
     LicenseFacts,
     SupplierFacts,
     assess,
+    assess_registered,
 )
 from services.suppliers.domain.status import SupplierStatus
 
@@ -194,3 +195,8 @@ def test_facts_are_normalised_on_construction() -> None:
     assert requirement.category == "repair"
     assert requirement.required_certifications == ("ISO 9001",)
     assert requirement.min_local_content == Decimal(0)
+
+
+def test_an_id_missing_from_the_register_is_not_active() -> None:
+    assert assess_registered(None, REQUIREMENT, RESTRICTED) == Eligibility(eligible=False, reasons=["not_active"])
+    assert assess_registered(GOOD_SUPPLIER, REQUIREMENT, RESTRICTED).eligible
