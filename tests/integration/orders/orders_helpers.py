@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from services.orders.app import create_app
 from services.orders.settings import OrdersSettings
 from shared.events.types import EventType
-from tests.support import JWT_SECRET, auth, inject
+from tests.support import JWT_SECRET, EventTap, auth, inject
 
 MOD = auth("mod_officer")
 AUDITOR = auth("auditor")
@@ -76,7 +76,12 @@ async def status_of(client: httpx.AsyncClient, order_id: str) -> str:
 
 
 async def confirm_award(app: FastAPI, order_id: str, supplier_id: UUID, country: str = "KZ") -> str:
-    data = {"order_id": order_id, "supplier_id": str(supplier_id), "supplier_country": country, "local_content_share": "60"}
+    data = {
+        "order_id": order_id,
+        "supplier_id": str(supplier_id),
+        "supplier_country": country,
+        "local_content_share": "60",
+    }
     return await inject(app, EventType.SUPPLIER_AWARD_CONFIRMED, supplier_id, data, source="sdo/suppliers")
 
 
@@ -92,3 +97,8 @@ async def lot_verdict(app: FastAPI, order_id: str, accepted: bool, **extra: Any)
         return await inject(app, EventType.QUALITY_LOT_ACCEPTED, order_id, data, source="sdo/quality")
     data["nonconformities"] = [{"code": "LEN", "critical": True, "units": ["U-1"]}]
     return await inject(app, EventType.QUALITY_LOT_REJECTED, order_id, data, source="sdo/quality")
+
+
+async def seen(tap: EventTap, event_type: str) -> list[dict[str, Any]]:
+    """The events of ``event_type`` the tap has seen so far (a probe for ``eventually``)."""
+    return tap.of_type(event_type)
