@@ -3,6 +3,8 @@
 A service declares what it consumes in a few lines::
 
     subscriptions = {EventType.ORDER_CONTRACTED: consumers.on_order_contracted}
+
+What it publishes needs no declaration: ``uow.emit(EventType.X, subject, payload)`` in a handler.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from shared.observability import ServiceMetrics
 
 log = structlog.get_logger("sdo.bus")
 
+MAX_START_BACKOFF = 30.0
+
 
 class ServiceBus:
     def __init__(
@@ -40,26 +44,46 @@ class ServiceBus:
     ) -> None:
         self.service = service
         self.subscriptions = dict(subscriptions)
-        self.transport: Transport = create_transport(url, publish_timeout=publish_timeout)
+        self.transport: Transport = create_transport(url, publish_timeout=publish_timeout, name=service)
         self.relay = OutboxRelay(db, self.transport, metrics, batch_size=batch_size, poll_seconds=poll_seconds)
         self.consumer = EventConsumer(service, self.subscriptions, uow_factory, metrics)
         self.prefetch = prefetch
         self._starter: asyncio.Task[None] | None = None
+        self._start_error: str | None = None
+        self.transport.on_reconnected(self.relay.resume)
 
     @property
     def routing_keys(self) -> list[str]:
         return sorted({routing_key_for(t) for t in self.subscriptions})
 
     async def start(self) -> None:
-        """Connects in the background: the API answers (and the outbox fills) while the broker is away."""
+        """Connects in the background: the API answers (and the outbox fills) while the broker is away.
+
+        The relay runs from the start, so the backlog gauges are live even before the first connection.
+        """
+        self.relay.start()
         self._starter = asyncio.create_task(self._connect_and_run(), name=f"bus-start-{self.service}")
 
     async def _connect_and_run(self) -> None:
-        await self.transport.connect()
-        await self.transport.declare(self.service, self.routing_keys)
-        if self.subscriptions:
-            await self.transport.consume(self.service, self.consumer, prefetch=self.prefetch)
-        self.relay.start()
+        backoff = 0.5
+        while True:
+            try:
+                await self.transport.connect()
+                await self.transport.declare(self.service, self.routing_keys)
+                if self.subscriptions:
+                    await self.transport.consume(self.service, self.consumer, prefetch=self.prefetch)
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # E.g. a queue declared earlier with other arguments (PRECONDITION_FAILED): report, retry.
+                self._start_error = f"bus failed to start: {exc!r}"
+                log.error("bus_start_failed", service=self.service, error=repr(exc), retry_in=backoff)
+                await self.transport.close()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_START_BACKOFF)
+        self._start_error = None
+        self.relay.resume()
         log.info("bus_started", service=self.service, consumes=self.routing_keys)
 
     async def wait_started(self, within: float = 30.0) -> None:
@@ -75,8 +99,8 @@ class ServiceBus:
         await self.transport.close()
 
     def problem(self) -> str | None:
+        if self._start_error is not None:
+            return self._start_error
         if self._starter is None or not self._starter.done():
             return self.transport.problem() or "connecting to the broker"
-        if self._starter.exception() is not None:
-            return f"bus failed to start: {self._starter.exception()!r}"
         return self.transport.problem()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -19,6 +20,11 @@ log = structlog.get_logger("sdo.consumer")
 
 EventHandler = Callable[[CloudEvent, Any, UnitOfWork], Awaitable[None]]
 UowFactory = Callable[..., UnitOfWork]
+
+# A failed message waits a little before it goes back, growing with each delivery, so a short
+# outage of the database does not burn through the delivery limit in a few milliseconds.
+RETRY_DELAY_BASE = 0.05
+RETRY_DELAY_MAX = 1.0
 
 
 class EventConsumer:
@@ -60,8 +66,9 @@ class EventConsumer:
                 await uow.commit()
         except Exception as exc:
             # Requeued; the queue's delivery limit moves a message that keeps failing to the DLQ.
-            bound.warning("event_handler_failed", error=repr(exc)[:500], redelivered=delivery.redelivered)
+            bound.warning("event_handler_failed", error=repr(exc)[:500], deliveries=delivery.delivery_count + 1)
             self.metrics.events_consumed.labels(event.type, "retried").inc()
+            await asyncio.sleep(min(RETRY_DELAY_BASE * 2**delivery.delivery_count, RETRY_DELAY_MAX))
             await self._settle(delivery, ack=False, requeue=True)
             return
         self.metrics.events_consumed.labels(event.type, "applied" if first_time else "duplicate").inc()

@@ -2,7 +2,9 @@
 
 Valid only when every service runs in one process (``sdo up``): each URL names one broker
 shared by the services of the process. It mimics what the suite relies on from RabbitMQ:
-topic routing, per-service queues, requeue on reject and dead-lettering after the delivery limit.
+topic routing, per-service queues, requeue on reject, dead-lettering once a message has been
+returned more than the delivery limit allows (as a quorum queue does), and an "unrouted" list
+standing in for the alternate exchange.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class _Queue:
 class MemoryBroker:
     def __init__(self) -> None:
         self.queues: dict[str, _Queue] = {}
+        self.unrouted: list[_Message] = []
 
     def queue(self, name: str) -> _Queue:
         return self.queues.setdefault(name, _Queue(name))
@@ -53,6 +56,8 @@ class MemoryBroker:
             if any(p.match(routing_key) for p in q.patterns.values()):
                 q.items.put_nowait(_Message(routing_key, body, message_id))
                 routed += 1
+        if not routed:
+            self.unrouted.append(_Message(routing_key, body, message_id))
         return routed
 
 
@@ -70,12 +75,16 @@ class _MemoryDelivery(Delivery):
         self.body = message.body
         self.message_id = message.message_id
         self.redelivered = message.deliveries > 1
+        self.delivery_count = message.deliveries - 1
+        self.settled = False
 
     async def ack(self) -> None:
-        return None
+        self.settled = True
 
     async def reject(self, *, requeue: bool) -> None:
-        if requeue and self._message.deliveries < DELIVERY_LIMIT:
+        self.settled = True
+        # Like a quorum queue: x-delivery-limit counts returns, so a message is handed out 1 + limit times.
+        if requeue and self._message.deliveries <= DELIVERY_LIMIT:
             self._queue.items.put_nowait(self._message)
         else:
             self._queue.dead.append(self._message)
@@ -118,8 +127,15 @@ class MemoryTransport(Transport):
             delivery = _MemoryDelivery(q, message)
             try:
                 await handler(delivery)
+            except asyncio.CancelledError:
+                # Stopped mid-message: give it back, as the broker does when a channel closes.
+                if not delivery.settled:
+                    message.deliveries -= 1
+                    q.items.put_nowait(message)
+                raise
             except Exception:  # the consumer settles every message itself; this is a last resort
-                await delivery.reject(requeue=True)
+                if not delivery.settled:
+                    await delivery.reject(requeue=True)
 
     def problem(self) -> str | None:
         return None

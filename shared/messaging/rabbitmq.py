@@ -1,19 +1,38 @@
-"""RabbitMQ transport (aio-pika): robust connection, publisher confirms, quorum queues with DLX."""
+"""RabbitMQ transport (aio-pika): robust connection, publisher confirms, quorum queues with DLX.
+
+aio-pika's known reconnect pitfalls and what this module does about each:
+
+- ``connect_robust`` raises when the broker is down at start-up: ``connect`` retries with backoff.
+- A publish during an outage can wait for the connection forever: it fails at once when the channel
+  is closed, and an outer timeout bounds the rest (the relay retries).
+- A connection cut cancels aiormq's consumer callbacks: handlers run shielded, so a transaction in
+  progress finishes; its ack then fails on the dead channel (logged, not raised) and the broker's
+  redelivery is skipped by the inbox.
+- Consumers after a network cut: the robust channel re-declares its queue and consumes again (proved
+  by the messaging tests); ``problem`` reports a channel that is still closed.
+- A channel-level error (PRECONDITION_FAILED, NOT_FOUND) closes only that channel: the robust channel
+  reopens it and re-declares what was declared on it, so publishing resumes.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterable
+from typing import Any
 
 import aio_pika
+import aiormq
 import structlog
 from aio_pika.abc import (
     AbstractIncomingMessage,
     AbstractRobustChannel,
     AbstractRobustConnection,
     AbstractRobustExchange,
+    AbstractRobustQueue,
 )
-from aio_pika.exceptions import DeliveryError
+from aio_pika.exceptions import CONNECTION_EXCEPTIONS, DeliveryError
+from yarl import URL
 
 from shared.messaging.topology import (
     DEAD_LETTER_EXCHANGE,
@@ -27,9 +46,16 @@ from shared.messaging.topology import (
     queue_name,
     unrouted_queue_arguments,
 )
-from shared.messaging.transport import Delivery, DeliveryHandler, PublishError, Transport
+from shared.messaging.transport import ConnectedCallback, Delivery, DeliveryHandler, PublishError, Transport
 
 log = structlog.get_logger("sdo.rabbitmq")
+
+CONNECT_ERRORS: tuple[type[BaseException], ...] = (*CONNECTION_EXCEPTIONS, TimeoutError)
+# aio-pika waits 5 s between reconnect attempts by default; an outage should end sooner than that.
+DEFAULT_RECONNECT_INTERVAL = 1.0
+MAX_CONNECT_BACKOFF = 15.0
+# How long close() lets handlers in flight finish their transaction (and ack) before disconnecting.
+CLOSE_GRACE_SECONDS = 10.0
 
 
 class _RabbitDelivery(Delivery):
@@ -38,48 +64,77 @@ class _RabbitDelivery(Delivery):
         self.body = message.body
         self.message_id = message.message_id
         self.redelivered = bool(message.redelivered)
+        # Quorum queues count returns in this header; it is what the delivery limit is checked against.
+        count = (message.headers or {}).get("x-delivery-count", 0)
+        self.delivery_count = count if isinstance(count, int) else 0
+        self.settled = False
 
     async def ack(self) -> None:
+        self.settled = True  # before the call: an ack that fails on a closed channel is not retried as a reject
         await self._message.ack()
 
     async def reject(self, *, requeue: bool) -> None:
+        self.settled = True
         await self._message.reject(requeue=requeue)
 
 
 class RabbitMQTransport(Transport):
-    def __init__(self, url: str, *, publish_timeout: float = 10.0) -> None:
+    def __init__(self, url: str, *, publish_timeout: float = 10.0, name: str | None = None) -> None:
         self.url = url
         self.publish_timeout = publish_timeout
+        self.name = name or "sdo"
         self._connection: AbstractRobustConnection | None = None
         self._publish_channel: AbstractRobustChannel | None = None
         self._exchange: AbstractRobustExchange | None = None
         self._consume_channels: list[AbstractRobustChannel] = []
+        self._consumers: list[tuple[AbstractRobustQueue, str]] = []
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._reconnected: list[ConnectedCallback] = []
         self._last_error: str | None = "not connected yet"
+
+    # -- connection -----------------------------------------------------------------------------
+
+    def _connect_options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {"client_properties": {"connection_name": f"sdo-{self.name}"}}
+        if "reconnect_interval" not in URL(self.url).query:
+            options["reconnect_interval"] = DEFAULT_RECONNECT_INTERVAL
+        return options
 
     async def connect(self) -> None:
         backoff = 0.5
         while True:
+            connection: AbstractRobustConnection | None = None
             try:
-                self._connection = await aio_pika.connect_robust(self.url, timeout=10)
+                connection = await aio_pika.connect_robust(self.url, timeout=10, **self._connect_options())
+                # on_return_raises: a mandatory message no queue takes is a failed publish, not a silent loss.
+                channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+                exchange = await self._declare_exchanges(channel)
                 break
-            except (OSError, aio_pika.exceptions.AMQPError, TimeoutError) as exc:
+            except CONNECT_ERRORS as exc:
                 self._last_error = f"broker unreachable: {exc!r}"
                 log.warning("broker_connect_failed", error=repr(exc), retry_in=backoff)
+                if connection is not None:
+                    await self._close_quietly(connection)
                 await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 15.0)
-        self._connection.close_callbacks.add(self._on_close)
-        self._connection.reconnect_callbacks.add(self._on_reconnect)
-        # on_return_raises: a mandatory message no queue takes is a failed publish, not a silent loss.
-        self._publish_channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
-        self._exchange = await self._declare_exchanges(self._publish_channel)
+                backoff = min(backoff * 2, MAX_CONNECT_BACKOFF)
+        connection.close_callbacks.add(self._on_close)
+        connection.reconnect_callbacks.add(self._on_reconnect)
+        self._connection, self._publish_channel, self._exchange = connection, channel, exchange
         self._last_error = None
 
-    def _on_close(self, *_args: object) -> None:
-        self._last_error = "connection to the broker lost; reconnecting"
+    def _on_close(self, _sender: object, exc: BaseException | None = None, *_args: object) -> None:
+        if self._connection is not None and not self._connection.close_called:
+            self._last_error = f"connection to the broker lost ({exc!r}); reconnecting"
+            log.warning("broker_connection_lost", error=repr(exc))
 
     def _on_reconnect(self, *_args: object) -> None:
         self._last_error = None
-        log.info("broker_reconnected")
+        log.info("broker_reconnected", name=self.name)
+        for callback in self._reconnected:
+            callback()
+
+    def on_reconnected(self, callback: ConnectedCallback) -> None:
+        self._reconnected.append(callback)
 
     @staticmethod
     async def _declare_exchanges(channel: AbstractRobustChannel) -> AbstractRobustExchange:
@@ -90,14 +145,33 @@ class RabbitMQTransport(Transport):
             EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True, arguments=exchange_arguments()
         )
 
+    @staticmethod
+    async def _close_quietly(connection: AbstractRobustConnection) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(connection.close(), 5)
+
     async def close(self) -> None:
-        if self._connection is not None:
-            await self._connection.close()
+        connection = self._connection
+        # Stop new deliveries first, then let handlers in flight commit and ack on the open channel.
+        for queue, tag in self._consumers:
+            if not queue.channel.is_closed:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(queue.cancel(tag), 5)
+        if self._inflight:
+            await asyncio.wait(set(self._inflight), timeout=CLOSE_GRACE_SECONDS)
+        if connection is not None:
+            await self._close_quietly(connection)
         self._connection = None
+        self._publish_channel = None
         self._exchange = None
         self._consume_channels.clear()
+        self._consumers.clear()
+        self._last_error = "not connected yet"
+
+    # -- topology -------------------------------------------------------------------------------
 
     async def declare(self, service: str, routing_keys: Iterable[str]) -> None:
+        # Declared on the robust publish channel, so a reopened channel declares all of it again.
         channel = self._require_channel()
         dlx = await channel.declare_exchange(DEAD_LETTER_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True)
         dlq = await channel.declare_queue(
@@ -108,9 +182,15 @@ class RabbitMQTransport(Transport):
         for key in routing_keys:
             await queue.bind(EXCHANGE, routing_key=key)
 
+    # -- publish --------------------------------------------------------------------------------
+
     async def publish(self, routing_key: str, body: bytes, *, message_id: str, content_type: str) -> None:
-        if self._exchange is None or self._connection is None or self._connection.is_closed:
+        exchange, channel = self._exchange, self._publish_channel
+        if exchange is None or channel is None:
             raise PublishError("not connected to the broker")
+        if channel.is_closed:
+            # Fail at once instead of waiting for the connection to come back.
+            raise PublishError(self._last_error or "publish channel closed; reopening")
         message = aio_pika.Message(
             body,
             message_id=message_id,
@@ -118,28 +198,50 @@ class RabbitMQTransport(Transport):
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
         )
         try:
-            # The outer timeout matters: during an outage a robust channel's publish can wait forever.
-            await asyncio.wait_for(
-                self._exchange.publish(message, routing_key=routing_key, mandatory=True, timeout=self.publish_timeout),
+            # The outer timeout matters: a robust channel waits for the connection before it publishes.
+            confirmation = await asyncio.wait_for(
+                exchange.publish(message, routing_key=routing_key, mandatory=True, timeout=self.publish_timeout),
                 self.publish_timeout + 1,
             )
-        except DeliveryError as exc:
+        except DeliveryError as exc:  # nack (e.g. queue full: reject-publish) or returned as unroutable
             raise PublishError(f"broker refused {routing_key}: {exc!r}") from exc
-        except (TimeoutError, aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError) as exc:
+        except CONNECT_ERRORS as exc:  # timeout, channel or connection lost mid-publish
             raise PublishError(f"publish of {routing_key} failed: {exc!r}") from exc
+        if not isinstance(confirmation, aiormq.spec.Basic.Ack):
+            raise PublishError(f"publish of {routing_key} not confirmed: {confirmation!r}")
+
+    # -- consume --------------------------------------------------------------------------------
 
     async def consume(self, service: str, handler: DeliveryHandler, *, prefetch: int) -> None:
         if self._connection is None:
             raise PublishError("not connected to the broker")
-        channel = await self._connection.channel()
+        channel = await self._connection.channel(publisher_confirms=False)
         await channel.set_qos(prefetch_count=prefetch)
         queue = await channel.declare_queue(queue_name(service), durable=True, arguments=queue_arguments(service))
 
         async def on_message(message: AbstractIncomingMessage) -> None:
-            await handler(_RabbitDelivery(message))
+            task = asyncio.create_task(self._handle(handler, _RabbitDelivery(message)))
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+            # A connection cut cancels this callback; the shield lets the handler finish its transaction.
+            await asyncio.shield(task)
 
-        await queue.consume(on_message)
+        tag = await queue.consume(on_message)
         self._consume_channels.append(channel)
+        self._consumers.append((queue, tag))
+
+    @staticmethod
+    async def _handle(handler: DeliveryHandler, delivery: _RabbitDelivery) -> None:
+        try:
+            await handler(delivery)
+        except Exception as exc:
+            # The consumer settles every message itself; an unsettled one would hold a prefetch slot forever.
+            log.error("delivery_handler_crashed", message_id=delivery.message_id, error=repr(exc))
+            if not delivery.settled:
+                with contextlib.suppress(Exception):
+                    await delivery.reject(requeue=True)
+
+    # -- state ----------------------------------------------------------------------------------
 
     def _require_channel(self) -> AbstractRobustChannel:
         if self._publish_channel is None:
@@ -147,6 +249,10 @@ class RabbitMQTransport(Transport):
         return self._publish_channel
 
     def problem(self) -> str | None:
-        if self._connection is None or self._connection.is_closed:
+        if self._connection is None or self._publish_channel is None:
             return self._last_error or "not connected to the broker"
-        return self._last_error
+        if self._connection.is_closed:
+            return "connection to the broker closed"
+        if self._publish_channel.is_closed or any(ch.is_closed for ch in self._consume_channels):
+            return self._last_error or "a channel to the broker is closed; reopening"
+        return None

@@ -16,7 +16,8 @@ from shared.observability import ServiceMetrics
 
 log = structlog.get_logger("sdo.relay")
 
-MAX_BACKOFF = 30.0
+MIN_BACKOFF = 0.5
+MAX_BACKOFF = 10.0
 
 
 class OutboxRelay:
@@ -35,14 +36,25 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self._wake = asyncio.Event()
+        self._resume = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """Called after a commit that wrote events, so they go out without waiting for the poll."""
         self._wake.set()
 
+    def resume(self) -> None:
+        """Called when the broker is back: cut a backoff short instead of waiting it out."""
+        self._resume.set()
+        self._wake.set()
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
     def start(self) -> None:
-        self._task = asyncio.create_task(self.run(), name="outbox-relay")
+        if not self.running:
+            self._task = asyncio.create_task(self.run(), name="outbox-relay")
 
     async def stop(self) -> None:
         if self._task:
@@ -52,29 +64,35 @@ class OutboxRelay:
             self._task = None
 
     async def run(self) -> None:
-        backoff = 0.5
+        backoff = MIN_BACKOFF
         while True:
+            # Cleared before draining: a commit made while this batch is out triggers the next one.
+            self._wake.clear()
+            self._resume.clear()
             try:
                 sent = await self.drain_once()
-                await self._update_gauges()
-                backoff = 0.5
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 self.metrics.publish_failures.inc()
-                log.warning("relay_batch_failed", error=str(exc), retry_in=backoff)
-                await asyncio.sleep(backoff)
+                log.warning("relay_batch_failed", error=str(exc)[:500], retry_in=backoff)
+                # Gauges are updated during an outage too: that is when the backlog grows.
+                await self._update_gauges()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._resume.wait(), backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
                 continue
+            backoff = MIN_BACKOFF
+            await self._update_gauges()
             if sent < self.batch_size:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-                self._wake.clear()
 
     async def drain_once(self) -> int:
         """Publish one batch; returns how many rows were confirmed. Raises after marking what went out."""
         if self.db.is_postgres:
-            # Rows stay locked (SKIP LOCKED for other replicas) until they are marked in this transaction.
+            # Rows stay locked (SKIP LOCKED for other replicas) until they are marked in this transaction;
+            # if the process dies before that, the transaction rolls back and they are published again.
             async with self.db.engine.begin() as conn:
                 rows = (await conn.execute(outbox.unsent_query(self.batch_size, lock=True))).all()
                 sent, failure = await self._publish(rows)
@@ -100,6 +118,7 @@ class OutboxRelay:
                     row.routing_key, row.body, message_id=row.event_id, content_type=CONTENT_TYPE
                 )
             except Exception as exc:
+                # Stop at the first failure: later rows must not overtake this one.
                 return sent, (row.id, exc)
             sent.append(row.id)
             self.metrics.events_published.labels(row.routing_key).inc()
@@ -114,7 +133,11 @@ class OutboxRelay:
             await outbox.mark_failed(conn, failure[0], repr(failure[1]))
 
     async def _update_gauges(self) -> None:
-        async with self.db.engine.connect() as conn:
-            count, age = await outbox.backlog(conn)
+        try:
+            async with self.db.engine.connect() as conn:
+                count, age = await outbox.backlog(conn)
+        except Exception as exc:  # the database may be the thing that is down
+            log.warning("relay_gauges_failed", error=repr(exc)[:300])
+            return
         self.metrics.outbox_backlog.set(count)
         self.metrics.outbox_oldest_age.set(age)

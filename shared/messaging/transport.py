@@ -17,6 +17,8 @@ class Delivery(ABC):
     body: bytes
     message_id: str | None
     redelivered: bool
+    # How many times the broker handed this message out before (0 on the first delivery).
+    delivery_count: int = 0
 
     @abstractmethod
     async def ack(self) -> None: ...
@@ -26,15 +28,17 @@ class Delivery(ABC):
 
 
 DeliveryHandler = Callable[[Delivery], Awaitable[None]]
+ConnectedCallback = Callable[[], None]
 
 
 class Transport(ABC):
     @abstractmethod
     async def connect(self) -> None:
-        """Connect (retrying until it succeeds) and declare the topology."""
+        """Connect (retrying until it succeeds) and declare the exchanges."""
 
     @abstractmethod
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """Stop consuming, let handlers in flight finish, disconnect. ``connect`` may be called again."""
 
     @abstractmethod
     async def declare(self, service: str, routing_keys: Iterable[str]) -> None:
@@ -52,8 +56,11 @@ class Transport(ABC):
     def problem(self) -> str | None:
         """None when connected, else what is wrong (for /readyz)."""
 
+    def on_reconnected(self, callback: ConnectedCallback) -> None:  # noqa: B027 - optional hook
+        """Call ``callback`` each time the connection is restored after a loss (no-op by default)."""
 
-def create_transport(url: str, *, publish_timeout: float = 10.0) -> Transport:
+
+def create_transport(url: str, *, publish_timeout: float = 10.0, name: str | None = None) -> Transport:
     if url.startswith("memory://"):
         from shared.messaging.memory import MemoryTransport
 
@@ -61,5 +68,5 @@ def create_transport(url: str, *, publish_timeout: float = 10.0) -> Transport:
     if url.startswith(("amqp://", "amqps://")):
         from shared.messaging.rabbitmq import RabbitMQTransport
 
-        return RabbitMQTransport(url, publish_timeout=publish_timeout)
+        return RabbitMQTransport(url, publish_timeout=publish_timeout, name=name)
     raise ValueError(f"unsupported broker URL scheme: {url.split(':', 1)[0]!r} (use amqp:// or memory://)")
