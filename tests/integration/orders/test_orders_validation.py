@@ -1,0 +1,171 @@
+"""Bad input: every case the contract names is a 422 naming the field, and nothing is written."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from typing import Any, NamedTuple
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from tests.integration.orders.orders_helpers import AUDITOR, MOD, create, orders_app, published, spec, supplier
+from tests.support import assert_problem, running
+
+REQ = {"code": "LEN", "name": "Length", "unit": "mm", "min": 1, "max": 2, "critical": True}
+
+
+class Api(NamedTuple):
+    client: httpx.AsyncClient
+
+
+@pytest.fixture(scope="module")
+async def api(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Api]:
+    path = tmp_path_factory.mktemp("orders-validation") / "orders.db"
+    async with running(orders_app(f"sqlite+aiosqlite:///{path}", f"memory://orders-validation-{uuid4().hex}")) as c:
+        yield Api(c)
+
+
+async def written(client: httpx.AsyncClient) -> tuple[int, int]:
+    """How many orders exist and the last feed seq: both unchanged after a refused request."""
+    orders = (await client.get("/api/v1/orders", params={"limit": 500}, headers=AUDITOR)).json()["items"]
+    feed = (await client.get("/api/v1/orders/changes", params={"limit": 500}, headers=AUDITOR)).json()
+    return len(orders), feed["last_seq"]
+
+
+BAD_CREATES: list[tuple[str, dict[str, Any], str]] = [
+    ("quantity zero", {"quantity": 0}, "quantity"),
+    ("quantity negative", {"quantity": -3}, "quantity"),
+    ("quantity fractional", {"quantity": 2.5}, "quantity"),
+    ("unknown category", {"category": "catering"}, "category"),
+    ("unknown funding source", {"funding_source": "lottery"}, "funding_source"),
+    ("min above max", {"technical_requirements": [{**REQ, "min": 5, "max": 4}]}, "technical_requirements[0].min"),
+    (
+        "duplicate codes",
+        {"technical_requirements": [REQ, {**REQ, "name": "Again"}]},
+        "technical_requirements[1].code",
+    ),
+    ("no requirements", {"technical_requirements": []}, "technical_requirements"),
+    ("aql off the ISO list", {"aql": 0.3}, "aql"),
+    ("local content above 100", {"min_local_content": 100.5}, "min_local_content"),
+    ("local content below 0", {"min_local_content": -1}, "min_local_content"),
+    (
+        "deadline in the past",
+        {"delivery_deadline": (date.today() - timedelta(days=2)).isoformat()},
+        "delivery_deadline",
+    ),
+    (
+        "ceiling in an unknown currency",
+        {"price_ceiling": {"amount": "10.00", "currency": "XYZ"}},
+        "price_ceiling.currency",
+    ),
+    ("ceiling as a float", {"price_ceiling": {"amount": 10.5, "currency": "KZT"}}, "price_ceiling.amount"),
+    ("ceiling with three decimals", {"price_ceiling": {"amount": "1.005", "currency": "KZT"}}, "price_ceiling.amount"),
+    ("blank title", {"title": "   "}, "title"),
+    ("unknown field", {"status": "closed"}, "status"),
+    ("requirement without a code", {"technical_requirements": [{**REQ, "code": ""}]}, "technical_requirements[0].code"),
+    ("certification twice", {"required_certifications": ["ISO 9001", "ISO 9001"]}, "required_certifications"),
+]
+
+
+@pytest.mark.parametrize(("case", "change", "field"), BAD_CREATES, ids=[c[0] for c in BAD_CREATES])
+async def test_a_bad_create_is_422_naming_the_field_and_writes_nothing(
+    api: Api, case: str, change: dict[str, Any], field: str
+) -> None:
+    before = await written(api.client)
+    response = await api.client.post("/api/v1/orders", json=spec(**change), headers=MOD)
+    problem = assert_problem(response, 422)
+    assert field in [e["field"] for e in problem["errors"]], problem
+    assert await written(api.client) == before
+
+
+async def test_a_missing_field_is_named(api: Api) -> None:
+    body = spec()
+    del body["price_ceiling"]
+    problem = assert_problem(await api.client.post("/api/v1/orders", json=body, headers=MOD), 422)
+    assert problem["errors"][0]["field"] == "price_ceiling"
+
+
+async def test_a_body_that_is_not_json_is_400(api: Api) -> None:
+    response = await api.client.post(
+        "/api/v1/orders", content=b"{not json", headers={**MOD, "Content-Type": "application/json"}
+    )
+    assert_problem(response, 400)
+
+
+async def test_a_refused_create_does_not_use_up_an_order_number(api: Api) -> None:
+    first = await create(api.client)
+    assert_problem(await api.client.post("/api/v1/orders", json=spec(aql=3), headers=MOD), 422)
+    assert_problem(
+        await api.client.post("/api/v1/orders", json=spec(technical_requirements=[REQ, REQ]), headers=MOD),
+        422,
+    )
+    second = await create(api.client)
+    assert int(second["number"][-6:]) == int(first["number"][-6:]) + 1
+
+
+@pytest.mark.parametrize(
+    ("patch", "field"),
+    [
+        ({"title": None}, "title"),
+        ({"quantity": 0}, "quantity"),
+        ({"supplier_id": str(uuid4())}, "supplier_id"),
+        ({"technical_requirements": [{**REQ, "min": 3, "max": 2}]}, "technical_requirements[0].min"),
+        ({}, "body"),
+    ],
+)
+async def test_a_bad_patch_is_422_and_leaves_the_draft_as_it_was(api: Api, patch: dict[str, Any], field: str) -> None:
+    order = await create(api.client)
+    response = await api.client.patch(f"/api/v1/orders/{order['id']}", json=patch, headers=MOD)
+    problem = assert_problem(response, 422)
+    assert problem["errors"][0]["field"] == field
+    assert (await api.client.get(f"/api/v1/orders/{order['id']}", headers=AUDITOR)).json() == order
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"contract_price": {"amount": "1.00", "currency": "KZT"}}, "supplier_id"),
+        ({"supplier_id": "nope", "contract_price": {"amount": "1.00", "currency": "KZT"}}, "supplier_id"),
+        ({"supplier_id": str(uuid4()), "contract_price": {"amount": "-1", "currency": "KZT"}}, "contract_price.amount"),
+        (
+            {"supplier_id": str(uuid4()), "contract_price": {"amount": "1", "currency": "ABC"}},
+            "contract_price.currency",
+        ),
+        (
+            {"supplier_id": str(uuid4()), "contract_price": {"amount": "1000000.01", "currency": "KZT"}},
+            "contract_price",
+        ),
+    ],
+)
+async def test_a_bad_award_is_422_and_the_order_stays_published(api: Api, body: dict[str, Any], field: str) -> None:
+    order = await published(api.client)
+    problem = assert_problem(await api.client.post(f"/api/v1/orders/{order['id']}/award", json=body, headers=MOD), 422)
+    assert problem["errors"][0]["field"] == field
+    assert (await api.client.get(f"/api/v1/orders/{order['id']}", headers=AUDITOR)).json() == order
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("cancel", {}, "reason"),
+        ("cancel", {"reason": ""}, "reason"),
+        ("submit-for-inspection", {"lot_size": 0}, "lot_size"),
+        ("confirm-delivery", {"received_quantity": "ten"}, "received_quantity"),
+    ],
+)
+async def test_a_bad_command_body_is_422_naming_the_field(
+    api: Api, path: str, body: dict[str, Any], field: str
+) -> None:
+    order = await create(api.client)
+    headers = MOD if path != "submit-for-inspection" else supplier(uuid4())
+    problem = assert_problem(
+        await api.client.post(f"/api/v1/orders/{order['id']}/{path}", json=body, headers=headers), 422
+    )
+    assert problem["errors"][0]["field"] == field
+
+
+async def test_a_feed_position_below_zero_is_422(api: Api) -> None:
+    problem = assert_problem(await api.client.get("/api/v1/orders/changes?after=-1", headers=AUDITOR), 422)
+    assert problem["errors"][0]["field"] == "after"
