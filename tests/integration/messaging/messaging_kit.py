@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +34,9 @@ from shared.events.types import EventType
 from shared.messaging.bus import ServiceBus
 from shared.messaging.consumer import EventHandler
 from shared.messaging.memory import broker_for
+from shared.messaging.outbox import outbox
 from shared.messaging.topology import dead_letter_queue_name, queue_name
+from shared.messaging.transport import DeliveryHandler, Transport
 from shared.observability import ServiceMetrics
 from shared.uow import UnitOfWork
 from tests import support
@@ -316,3 +318,45 @@ async def dead_letters(url: str, service: str) -> list[DeadLetter]:
         return found
     finally:
         await connection.close()
+
+
+class WatchedTransport(Transport):
+    """The service's real transport, with a hook after every confirmed publish (to count or to crash)."""
+
+    def __init__(self, inner: Transport, after_confirm: Callable[[str], None] | None = None) -> None:
+        self.inner = inner
+        self.after_confirm = after_confirm
+        self.confirmed: list[str] = []
+
+    async def connect(self) -> None:
+        await self.inner.connect()
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+    async def declare(self, service: str, routing_keys: Iterable[str]) -> None:
+        await self.inner.declare(service, routing_keys)
+
+    async def publish(self, routing_key: str, body: bytes, *, message_id: str, content_type: str) -> None:
+        await self.inner.publish(routing_key, body, message_id=message_id, content_type=content_type)
+        self.confirmed.append(message_id)
+        if self.after_confirm is not None:
+            self.after_confirm(message_id)
+
+    async def consume(self, service: str, handler: DeliveryHandler, *, prefetch: int) -> None:
+        await self.inner.consume(service, handler, prefetch=prefetch)
+
+    def problem(self) -> str | None:
+        return self.inner.problem()
+
+
+async def outbox_ids(db: Database) -> dict[str, int]:
+    """Event id -> outbox row id, to check publication order."""
+    async with db.connect() as conn:
+        rows = (await conn.execute(select(outbox.c.event_id, outbox.c.id))).all()
+    return {event_id: row_id for event_id, row_id in rows}
+
+
+async def unsent(db: Database) -> int:
+    async with db.connect() as conn:
+        return int((await conn.execute(select(func.count()).where(outbox.c.sent_at.is_(None)))).scalar_one())

@@ -1,0 +1,172 @@
+"""The outbox relay under faults: killed mid-batch, run as two replicas, refused by the broker."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from messaging_kit import (
+    EVENT,
+    WatchedTransport,
+    apply_change,
+    engine_name,
+    outbox_ids,
+    rabbitmqctl,
+    rabbitmqctl_json,
+    tiny_service,
+    two_databases,
+    unsent,
+    vhost_of,
+)
+
+from shared.messaging.relay import OutboxRelay
+from tests.support import eventually
+
+
+async def applied_at_least(consumer, n: int) -> bool:  # type: ignore[no-untyped-def]
+    return (await consumer.applied_rows())[0] >= n
+
+
+async def test_a_relay_killed_mid_batch_and_restarted_loses_nothing(database_url: str, rabbitmq_url: str) -> None:
+    n, kill_after, batch = 250, 150, 100
+    async with (
+        two_databases(database_url) as (producer_db, consumer_db),
+        tiny_service("consumer", consumer_db, rabbitmq_url, {EVENT: apply_change}) as consumer,
+        tiny_service("producer", producer_db, rabbitmq_url, batch_size=batch) as producer,
+    ):
+        relay = producer.bus.relay
+        await relay.stop()
+        for i in range(n):
+            await producer.commit_change(i)
+
+        def crash_after_confirm(_event_id: str) -> None:
+            if len(watched.confirmed) == kill_after:
+                # Right after the broker's ack and before the batch is marked: a crash, as the relay sees it.
+                raise asyncio.CancelledError
+
+        watched = WatchedTransport(producer.bus.transport, crash_after_confirm)
+        relay.transport = watched
+        relay.start()
+        await eventually(lambda: _stopped(relay), what="relay killed")
+        published_before_kill = len(watched.confirmed)
+        unsent_after_kill = await unsent(producer.db)
+
+        restarted = WatchedTransport(producer.bus.transport)
+        relay.transport = restarted
+        relay.start()
+        await eventually(lambda: applied_at_least(consumer, n), within=30, what=f"{n} applied")
+        await eventually(lambda: _settled(consumer, n + published_before_kill - (n - unsent_after_kill)))
+        rows, distinct = await consumer.applied_rows()
+        outcomes = consumer.outcomes()
+        print(
+            f"\nrelay_killed[{engine_name(database_url)}]: committed={n} published_before_kill={published_before_kill}"
+            f" marked_before_kill={n - unsent_after_kill} published_after_restart={len(restarted.confirmed)}"
+            f" delivered={sum(outcomes.values())} applied={rows} duplicates_skipped={outcomes['duplicate']}"
+        )
+        assert published_before_kill == kill_after
+        # The first batch was marked; the killed one was not, so its 50 published rows go out again.
+        assert unsent_after_kill == n - batch
+        assert rows == distinct == n
+        assert outcomes["duplicate"] == kill_after - batch
+        assert len(restarted.confirmed) == n - batch
+        assert await unsent(producer.db) == 0
+
+
+async def test_two_relay_replicas_on_postgres_publish_every_event_once_in_order(
+    postgres_url: str, rabbitmq_url: str
+) -> None:
+    n, batch = 600, 25
+    async with (
+        two_databases(postgres_url) as (producer_db, consumer_db),
+        tiny_service("consumer", consumer_db, rabbitmq_url, {EVENT: apply_change}) as consumer,
+        tiny_service("producer", producer_db, rabbitmq_url, batch_size=batch) as one,
+        tiny_service("producer", producer_db, rabbitmq_url, batch_size=batch) as two,
+    ):
+        await one.bus.relay.stop()
+        await two.bus.relay.stop()
+        for i in range(n):
+            await one.commit_change(i)
+        watched = [WatchedTransport(one.bus.transport), WatchedTransport(two.bus.transport)]
+        one.bus.relay.transport, two.bus.relay.transport = watched
+        # Both replicas start on the same backlog at the same moment.
+        one.bus.relay.start()
+        two.bus.relay.start()
+        await eventually(lambda: applied_at_least(consumer, n), within=60, what=f"{n} applied")
+        await eventually(lambda: _drained(one))
+        ids = await outbox_ids(one.db)
+        per_replica = [[ids[e] for e in w.confirmed] for w in watched]
+        published = [e for w in watched for e in w.confirmed]
+        rows, distinct = await consumer.applied_rows()
+        outcomes = consumer.outcomes()
+        print(
+            f"\ntwo_replicas[postgres]: committed={n} published={len(published)}"
+            f" by_replica={[len(p) for p in per_replica]} distinct_published={len(set(published))}"
+            f" applied={rows} duplicates_skipped={outcomes['duplicate']}"
+        )
+        assert all(per_replica), "both replicas took part"
+        # SKIP LOCKED: no row is taken by both replicas, so every event is published exactly once.
+        assert len(published) == len(set(published)) == n
+        for sequence in per_replica:
+            assert sequence == sorted(sequence), "each replica publishes in outbox order"
+        assert rows == distinct == n
+
+
+async def test_a_message_the_broker_refuses_is_not_marked_sent_and_goes_out_later(
+    database_url: str, rabbitmq_url: str
+) -> None:
+    """The consumer's queue is full (x-overflow reject-publish): the broker nacks, the relay keeps the row."""
+    n, cap = 30, 10
+    vhost = vhost_of(rabbitmq_url)
+    async with two_databases(database_url) as (producer_db, consumer_db):
+        # The consumer declares its queue and bindings, then goes away.
+        async with tiny_service("consumer", consumer_db, rabbitmq_url, {EVENT: apply_change}):
+            pass
+        policy = json.dumps({"max-length": cap})
+        await rabbitmqctl("set_policy", "-p", vhost, "--apply-to", "queues", "cap", r"^sdo\.consumer$", policy)
+        await eventually(lambda: _policy_applied(vhost), what="policy applied")
+        async with tiny_service("producer", producer_db, rabbitmq_url) as producer:
+            for i in range(n):
+                await producer.commit_change(i)
+            await eventually(lambda: _refused(producer), within=20, what="relay refused at the cap")
+            backlog = await unsent(producer.db)
+            gauge = producer.gauge("sdo_outbox_backlog")
+            age = producer.gauge("sdo_outbox_oldest_unsent_age_seconds")
+            failures = producer.metrics.publish_failures._value.get()
+            # The consumer comes back and makes room; the refused rows go out on the relay's next attempts.
+            async with tiny_service("consumer", consumer_db, rabbitmq_url, {EVENT: apply_change}) as consumer:
+                await eventually(lambda: applied_at_least(consumer, n), within=40, what=f"{n} applied")
+                rows, distinct = await consumer.applied_rows()
+            print(
+                f"\nbroker_refused[{engine_name(database_url)}]: committed={n} queue_cap={cap}"
+                f" unsent_while_refused={backlog} backlog_gauge={gauge:.0f} oldest_age={age:.2f}s"
+                f" publish_failures={failures:.0f} applied={rows} distinct={distinct}"
+            )
+            # A quorum queue takes one message past max-length before it starts refusing.
+            assert backlog == gauge and n - cap - 1 <= backlog <= n - cap
+            assert age > 0 and failures >= 1
+            assert rows == distinct == n
+            await eventually(lambda: _drained(producer))
+
+
+async def _stopped(relay: OutboxRelay) -> bool:
+    return not relay.running
+
+
+async def _settled(consumer, n: int) -> bool:  # type: ignore[no-untyped-def]
+    outcomes = consumer.outcomes()
+    return outcomes["applied"] + outcomes["duplicate"] >= n
+
+
+async def _drained(service) -> bool:  # type: ignore[no-untyped-def]
+    return await unsent(service.db) == 0 and service.gauge("sdo_outbox_backlog") == 0
+
+
+async def _refused(service) -> bool:  # type: ignore[no-untyped-def]
+    return service.metrics.publish_failures._value.get() >= 1 and await unsent(service.db) == service.gauge(
+        "sdo_outbox_backlog"
+    )
+
+
+async def _policy_applied(vhost: str) -> bool:
+    rows = await rabbitmqctl_json("list_queues", "-p", vhost, "name", "policy")
+    return any(r["name"] == "sdo.consumer" and r["policy"] == "cap" for r in rows)
