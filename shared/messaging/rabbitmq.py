@@ -124,8 +124,9 @@ class RabbitMQTransport(Transport):
 
     def _on_close(self, _sender: object, exc: BaseException | None = None, *_args: object) -> None:
         if self._connection is not None and not self._connection.close_called:
+            if self._last_error is None:  # log the loss once, not every failed reconnect attempt
+                log.warning("broker_connection_lost", error=repr(exc))
             self._last_error = f"connection to the broker lost ({exc!r}); reconnecting"
-            log.warning("broker_connection_lost", error=repr(exc))
 
     def _on_reconnect(self, *_args: object) -> None:
         self._last_error = None

@@ -164,13 +164,19 @@ def engine_name(database_url: str) -> str:
 
 
 class TcpProxy:
-    """Forwards 127.0.0.1:<port> to the broker; ``cut`` drops every connection and refuses new ones."""
+    """Forwards 127.0.0.1:<port> to the broker.
+
+    ``cut`` drops every connection and refuses new ones until ``restore``; ``stall`` keeps the
+    connections open but forwards nothing (a black hole, which only timeouts and heartbeats notice).
+    """
 
     def __init__(self, upstream: str = support.AMQP_BASE) -> None:
         parsed = URL(upstream)
         self.upstream_host = parsed.host or "127.0.0.1"
         self.upstream_port = parsed.port or 5672
         self.refusing = False
+        self._flowing = asyncio.Event()
+        self._flowing.set()
         self.accepted = 0
         self.refused = 0
         self.port = 0
@@ -194,9 +200,14 @@ class TcpProxy:
     def cut(self) -> None:
         self.refusing = True
         self._drop_all()
+        self._flowing.set()  # a stalled pipe wakes up to find its connection gone
 
     def restore(self) -> None:
         self.refusing = False
+        self._flowing.set()
+
+    def stall(self) -> None:
+        self._flowing.clear()
 
     async def outage(self, seconds: float) -> None:
         self.cut()
@@ -229,10 +240,12 @@ class TcpProxy:
         )
         self._links.difference_update((client_writer, upstream_writer))
 
-    @staticmethod
-    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, other: asyncio.StreamWriter) -> None:
+    async def _pipe(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, other: asyncio.StreamWriter
+    ) -> None:
         try:
             while data := await reader.read(65536):
+                await self._flowing.wait()
                 writer.write(data)
                 await writer.drain()
         finally:
