@@ -281,14 +281,6 @@ def arguments_of(raw: list[list[Any]]) -> dict[str, Any]:
     return {name: value for name, _type, value in raw}
 
 
-async def queues(vhost: str) -> dict[str, dict[str, Any]]:
-    rows = await rabbitmqctl_json("list_queues", "-p", vhost, "name", "type", "arguments", "messages")
-    return {
-        r["name"]: {"type": r["type"], "arguments": arguments_of(r["arguments"]), "messages": r["messages"]}
-        for r in rows
-    }
-
-
 async def consumers(vhost: str) -> Counter[str]:
     rows = await rabbitmqctl_json("list_consumers", "-p", vhost, "queue_name")
     return Counter(r["queue_name"] for r in rows)
