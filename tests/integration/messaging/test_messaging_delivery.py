@@ -7,10 +7,12 @@ import time
 
 import pytest
 from messaging_kit import EVENT, apply_change, dead_letters, engine_name, tiny_service, two_databases
+from sqlalchemy import select
 
 from shared.events.envelope import CONTENT_TYPE, CloudEvent, routing_key_for
 from shared.events.payloads import SupplierStatusChanged
 from shared.events.types import EventType
+from shared.messaging.outbox import outbox
 from shared.uow import UnitOfWork
 from tests.support import eventually
 
@@ -138,3 +140,44 @@ async def _consumed(consumer, n: int) -> bool:  # type: ignore[no-untyped-def]
 
 async def _dead(url: str, n: int) -> bool:
     return len(await dead_letters(url, "consumer")) >= n
+
+
+async def test_a_handler_commits_its_own_events_with_the_inbox_row_and_carries_the_correlation(
+    database_url: str, broker_url: str
+) -> None:
+    """The first attempt emits and then fails (rolled back, nothing in the outbox); the retry commits
+    the inbox row, the applied row and one outbox row, whose event names its cause."""
+    attempts = 0
+
+    async def apply_and_react(event: CloudEvent, payload: SupplierStatusChanged, uow: UnitOfWork) -> None:
+        nonlocal attempts
+        attempts += 1
+        await apply_change(event, payload, uow)
+        uow.emit(EventType.ORDER_CANCELLED, event.subject, _cancelled())
+        if attempts == 1:
+            raise RuntimeError("transient")
+
+    async with (
+        two_databases(database_url) as (producer_db, consumer_db),
+        tiny_service("consumer", consumer_db, broker_url, {EVENT: apply_and_react}) as consumer,
+        tiny_service("producer", producer_db, broker_url) as producer,
+    ):
+        cause = await producer.commit_change(5)
+        await eventually(lambda: _applied(consumer, 1), what="applied on the retry")
+        await eventually(lambda: _outbox_sent(consumer), what="the reaction published")
+        async with consumer.db.connect() as conn:
+            rows = (await conn.execute(select(outbox.c.body))).scalars().all()
+        assert len(rows) == 1 and attempts == 2
+        reaction = CloudEvent.from_bytes(rows[0])
+        print(
+            f"\nreaction[{label(database_url, broker_url)}]: attempts={attempts} outbox_rows={len(rows)}"
+            f" causationid={reaction.causationid} correlationid={reaction.correlationid}"
+        )
+        assert reaction.causationid == cause
+        assert reaction.correlationid == "req-5"
+        assert reaction.source == "sdo/consumer"
+
+
+async def _outbox_sent(service) -> bool:  # type: ignore[no-untyped-def]
+    async with service.db.connect() as conn:
+        return (await conn.execute(select(outbox.c.sent_at))).scalars().all() not in ([], [None])
