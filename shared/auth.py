@@ -14,6 +14,9 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import jwt
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -63,10 +66,28 @@ class Principal:
         return scope is None or scope == supplier_id
 
 
+# The audit log and the idempotency store keep the caller's `sub` in 200 characters.
+MAX_SUB_LENGTH = 200
+
+
+def load_public_key(pem: str) -> RSAPublicKey:
+    """The RS256 verification key; an unusable one stops the service at start, not each request."""
+    if "\n" not in pem and "\\n" in pem:
+        # Container platforms often pass a PEM on one line with literal "\n".
+        pem = pem.replace("\\n", "\n")
+    try:
+        key = serialization.load_pem_public_key(pem.strip().encode())
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise ValueError(f"SDO_JWT_PUBLIC_KEY is not a PEM public key: {exc}") from exc
+    if not isinstance(key, RSAPublicKey):
+        raise ValueError("SDO_JWT_PUBLIC_KEY must be an RSA public key (RS256)")
+    return key
+
+
 class TokenVerifier:
     def __init__(self, *, secret: str | None, public_key: str | None, issuer: str, audience: str) -> None:
         if public_key:
-            self.key: Any = public_key
+            self.key: Any = load_public_key(public_key)
             self.algorithm = "RS256"
         elif secret:
             self.key = secret
@@ -90,6 +111,9 @@ class TokenVerifier:
             raise Unauthorized("The token has expired.") from exc
         except jwt.InvalidTokenError as exc:
             raise Unauthorized(f"The token is not valid: {exc}.") from exc
+        sub = claims["sub"]
+        if not isinstance(sub, str) or not 0 < len(sub) <= MAX_SUB_LENGTH:
+            raise Unauthorized(f"The token's sub claim must be 1 to {MAX_SUB_LENGTH} characters.")
         roles = claims.get("roles")
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise Unauthorized("The token's roles claim must be a list of role names.")
@@ -100,7 +124,7 @@ class TokenVerifier:
                 supplier_id = UUID(str(claims.get("supplier_id")))
             except ValueError as exc:
                 raise Unauthorized("A supplier token must carry a supplier_id (UUID).") from exc
-        return Principal(sub=str(claims["sub"]), roles=known, supplier_id=supplier_id, claims=claims)
+        return Principal(sub=sub, roles=known, supplier_id=supplier_id, claims=claims)
 
 
 def mint_token(
@@ -129,7 +153,8 @@ async def authenticate(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized("A bearer token is required.", error="invalid_request")
+        # RFC 6750 3.1: a request without credentials gets a challenge without an error code.
+        raise Unauthorized("A bearer token is required.", error=None)
     verifier: TokenVerifier = request.app.state.runtime.verifier
     principal = verifier.verify(credentials.credentials)
     request.scope["sdo.principal"] = principal

@@ -57,9 +57,17 @@ class BadRequest(Problem):
 class Unauthorized(Problem):
     status, slug = 401, "unauthorized"
 
-    def __init__(self, detail: str, *, error: str = "invalid_token") -> None:
-        challenge = f'Bearer realm="sdo", error="{error}", error_description="{detail}"'
-        super().__init__(detail, headers={"WWW-Authenticate": challenge})
+    def __init__(self, detail: str, *, error: str | None = "invalid_token") -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": bearer_challenge(error, detail)})
+
+
+def bearer_challenge(error: str | None, description: str) -> str:
+    """RFC 6750 challenge. No error code when no credentials were sent; the description is
+    reduced to the characters a quoted auth-param may hold (no '"', no '\\', printable ASCII)."""
+    if error is None:
+        return 'Bearer realm="sdo"'
+    safe = "".join(c if " " <= c <= "~" and c not in '"\\' else "'" if c == '"' else " " for c in description)
+    return f'Bearer realm="sdo", error="{error}", error_description="{safe}"'
 
 
 class Forbidden(Problem):
