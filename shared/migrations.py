@@ -31,6 +31,8 @@ def _config(script_location: Path) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(script_location))
     cfg.set_main_option("version_locations", str(script_location / "versions"))
+    # Split locations on the OS separator only, so a path with spaces stays one location.
+    cfg.set_main_option("path_separator", "os")
     return cfg
 
 
