@@ -9,10 +9,12 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from shared.http.responses import PROBLEM_CONTENT_TYPE, problem_response
+from shared.http.routes import allowed_methods, served_routes
 
 log = structlog.get_logger("sdo.http")
 
@@ -142,22 +144,67 @@ async def _on_validation(request: Request, exc: RequestValidationError) -> Respo
 async def _on_http(request: Request, exc: StarletteHTTPException) -> Response:
     status = exc.status_code
     detail = exc.detail if isinstance(exc.detail, str) else http.HTTPStatus(status).phrase
+    headers = dict(exc.headers or {})
     if status == 404 and detail == "Not Found":
         detail = f"No resource at {request.url.path}."
     if status == 405:
         detail = f"{request.method} is not allowed on {request.url.path}."
-    problem = Problem(detail, status=status, headers=exc.headers)
+        # Starlette's own Allow names only the first route at this path; name every one.
+        allowed = allowed_methods(served_routes(request.app.router.routes), request.scope)
+        if allowed:
+            headers["Allow"] = ", ".join(sorted(allowed))
+    problem = Problem(detail, status=status, headers=headers)
     return await _on_problem(request, problem)
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled_error", path=request.url.path, method=request.method)
+def _internal_error(request: Request, exc: Exception, headers: Mapping[str, str] | None = None) -> Response:
+    log.error("unhandled_error", path=request.url.path, method=request.method, exc_info=exc)
     problem = Problem("An unexpected error occurred; it has been logged.", status=500, slug="internal")
+    return problem_response(problem.body(), 500, headers)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    # Starlette answers this one outside the middleware stack, so the request id is added here.
     headers = {}
     request_id = request.scope.get("sdo.request_id")
     if request_id:
         headers["X-Request-ID"] = request_id
-    return problem_response(problem.body(), 500, headers)
+    return _internal_error(request, exc, headers)
+
+
+_UNIQUE_SQLITE_CODES = {1555, 2067}  # SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE
+
+
+def database_problem(exc: DBAPIError) -> Problem | None:
+    """The problem a database error stands for when the input caused it; None for a real fault.
+
+    A safety net: handlers should check first, but a race or a missed bound must not become a 500.
+    """
+    orig = exc.orig
+    sqlstate = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+    if isinstance(exc, IntegrityError) and (
+        sqlstate == "23505" or getattr(orig, "sqlite_errorcode", None) in _UNIQUE_SQLITE_CODES
+    ):
+        return Conflict("The request conflicts with an existing resource.", slug="duplicate")
+    # SQLSTATE class 22 (data exception: too long, out of range, NUL in text) or a parameter the
+    # driver could not encode (asyncpg's DataError is a ValueError).
+    if sqlstate.startswith("22") or isinstance(getattr(orig, "__cause__", None), ValueError):
+        return Problem(
+            "A value in the request cannot be stored or compared (too long, out of range, or invalid characters).",
+            status=422,
+            slug="validation-error",
+            title="Unprocessable Content",
+            errors=[],
+        )
+    return None
+
+
+async def _on_database_error(request: Request, exc: DBAPIError) -> Response:
+    problem = database_problem(exc)
+    if problem is None:
+        return _internal_error(request, exc)
+    log.warning("database_rejected_request", path=request.url.path, error=type(exc.orig).__name__)
+    return await _on_problem(request, problem)
 
 
 def install_problem_handlers(
@@ -167,6 +214,7 @@ def install_problem_handlers(
     app.add_exception_handler(Problem, _on_problem)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _on_http)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, _on_database_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _on_unexpected)
     for exc_type, convert in (domain_errors or {}).items():
 
