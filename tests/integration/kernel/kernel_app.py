@@ -163,9 +163,16 @@ async def rename(widget_id: UUID, body: WidgetRename, principal: Maker, cmd: Com
     return await cmd.run(principal, lambda uow: rename_widget(uow, widget_id, body, cmd.if_match))
 
 
-@router.get("/widgets-boom", summary="Fails", description="Raises an unexpected error.")
+# A nested router with a prefix of its own: metrics and Allow must still see the full path.
+faults = APIRouter(prefix="/widgets-boom")
+
+
+@faults.get("", summary="Fails", description="Raises an unexpected error.")
 async def boom(_: Reader) -> dict[str, str]:
     raise RuntimeError("connection string postgresql://admin:hunter2@db/secret")
+
+
+router.include_router(faults)
 
 
 def create_app(settings: WidgetSettings | None = None) -> FastAPI:
