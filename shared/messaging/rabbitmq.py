@@ -31,7 +31,9 @@ from aio_pika.abc import (
     AbstractRobustExchange,
     AbstractRobustQueue,
 )
+from aio_pika.connection import make_url
 from aio_pika.exceptions import CONNECTION_EXCEPTIONS, DeliveryError
+from aio_pika.robust_connection import RobustConnection
 from yarl import URL
 
 from shared.messaging.topology import (
@@ -103,9 +105,12 @@ class RabbitMQTransport(Transport):
     async def connect(self) -> None:
         backoff = 0.5
         while True:
-            connection: AbstractRobustConnection | None = None
+            # What connect_robust does, but holding the object: a failed or cancelled first attempt
+            # leaves a reconnect task behind unless the connection is closed.
+            options = self._connect_options()
+            connection = RobustConnection(make_url(self.url), **options)
             try:
-                connection = await aio_pika.connect_robust(self.url, timeout=10, **self._connect_options())
+                await connection.connect(timeout=10)
                 # on_return_raises: a mandatory message no queue takes is a failed publish, not a silent loss.
                 channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
                 exchange = await self._declare_exchanges(channel)
@@ -113,10 +118,12 @@ class RabbitMQTransport(Transport):
             except CONNECT_ERRORS as exc:
                 self._last_error = f"broker unreachable: {exc!r}"
                 log.warning("broker_connect_failed", error=repr(exc), retry_in=backoff)
-                if connection is not None:
-                    await self._close_quietly(connection)
+                await self._close_quietly(connection)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_CONNECT_BACKOFF)
+            except asyncio.CancelledError:
+                await asyncio.shield(self._close_quietly(connection))
+                raise
         connection.close_callbacks.add(self._on_close)
         connection.reconnect_callbacks.add(self._on_reconnect)
         self._connection, self._publish_channel, self._exchange = connection, channel, exchange

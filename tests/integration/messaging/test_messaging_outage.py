@@ -15,6 +15,7 @@ from messaging_kit import (
     close_connections,
     consumers,
     engine_name,
+    rabbitmqctl,
     tiny_service,
     two_databases,
     unsent,
@@ -131,6 +132,22 @@ async def test_a_service_started_while_the_broker_is_down_connects_when_it_comes
         await eventually(lambda: healthy(producer))
 
 
+async def test_a_bus_stopped_mid_connect_leaves_nothing_connecting_behind(sqlite_url: str, rabbitmq_url: str) -> None:
+    """Stopped while the AMQP handshake hangs: the half-made connection must not complete later."""
+    vhost = vhost_of(rabbitmq_url)
+    async with TcpProxy() as proxy:
+        proxy.stall()
+        async with tiny_service("producer", sqlite_url, proxy.url(rabbitmq_url), start=False) as producer:
+            await producer.bus.start()
+            await eventually(lambda: _accepted_at_least(proxy, 1), what="a connection attempt under way")
+            await asyncio.sleep(0.5)
+        proxy.restore()
+        await asyncio.sleep(3.0)  # longer than the reconnect interval
+        left = await _connections_of(vhost)
+        print(f"\nstopped_mid_connect: attempts={proxy.accepted} connections_left={left}")
+        assert left == 0
+
+
 async def test_connections_closed_by_the_broker_come_back_with_their_consumer(
     sqlite_url: str, rabbitmq_url: str
 ) -> None:
@@ -181,6 +198,15 @@ async def test_a_publish_into_a_black_hole_fails_after_its_timeout_instead_of_ha
 
 async def _both_down(*services: TinyService) -> bool:
     return all(s.bus.problem() is not None for s in services)
+
+
+async def _accepted_at_least(proxy: TcpProxy, n: int) -> bool:
+    return proxy.accepted >= n
+
+
+async def _connections_of(vhost: str) -> int:
+    out = await rabbitmqctl("list_connections", "vhost", "--no-table-headers")
+    return sum(1 for line in out.splitlines() if line.strip() == vhost)
 
 
 async def _reconnected(reconnects: list[str]) -> bool:
