@@ -20,6 +20,17 @@ MIN_BACKOFF = 0.5
 MAX_BACKOFF = 10.0
 
 
+async def _wait(event: asyncio.Event, seconds: float) -> None:
+    """Wait for ``event`` at most ``seconds``.
+
+    ``asyncio.timeout`` rather than ``wait_for``: on Python 3.11 ``wait_for`` swallows a cancellation
+    that arrives just as the event is set, so ``stop()`` would wait for the loop forever.
+    """
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await event.wait()
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -78,15 +89,13 @@ class OutboxRelay:
                 log.warning("relay_batch_failed", error=str(exc)[:500], retry_in=backoff)
                 # Gauges are updated during an outage too: that is when the backlog grows.
                 await self._update_gauges()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._resume.wait(), backoff)
+                await _wait(self._resume, backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
                 continue
             backoff = MIN_BACKOFF
             await self._update_gauges()
             if sent < self.batch_size:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                await _wait(self._wake, self.poll_seconds)
 
     async def drain_once(self) -> int:
         """Publish one batch; returns how many rows were confirmed. Raises after marking what went out."""
