@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: d12e0a86c980
+Revision ID: 3d7cbdc09cc1
 Revises: 
-Create Date: 2026-11-28 01:56:55.659317
+Create Date: 2026-11-28 02:00:26.076302
 
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import sqlmodel  # noqa: F401  (autogenerate renders its column types)
 
 
 # revision identifiers, used by Alembic.
-revision: str = 'd12e0a86c980'
+revision: str = '3d7cbdc09cc1'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -64,6 +64,22 @@ def upgrade() -> None:
     sa.Column('processed_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('consumer', 'event_id')
     )
+    op.create_table('sdo_outbox',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('event_id', sa.String(length=36), nullable=False),
+    sa.Column('event_type', sa.String(length=120), nullable=False),
+    sa.Column('routing_key', sa.String(length=120), nullable=False),
+    sa.Column('body', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('event_id')
+    )
+    with op.batch_alter_table('sdo_outbox', schema=None) as batch_op:
+        batch_op.create_index('ix_sdo_outbox_unsent', ['id'], unique=False, postgresql_where=sa.text('sent_at IS NULL'), sqlite_where=sa.text('sent_at IS NULL'))
+
     op.create_table('quality_acceptance_plans',
     sa.Column('order_id', sa.Uuid(), nullable=False),
     sa.Column('supplier_id', sa.Uuid(), nullable=False),
@@ -171,6 +187,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_quality_acceptance_plans_supplier_id'))
 
     op.drop_table('quality_acceptance_plans')
+    with op.batch_alter_table('sdo_outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_sdo_outbox_unsent', postgresql_where=sa.text('sent_at IS NULL'), sqlite_where=sa.text('sent_at IS NULL'))
+
+    op.drop_table('sdo_outbox')
     op.drop_table('sdo_inbox')
     op.drop_table('sdo_idempotency')
     with op.batch_alter_table('sdo_audit_log', schema=None) as batch_op:
