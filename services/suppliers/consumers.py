@@ -91,6 +91,7 @@ def _award_answer(
 
 async def on_order_contracted(event: CloudEvent, payload: OrderContracted, uow: UnitOfWork) -> None:
     """Count the award and keep its value for diversification; lots seen before the contract count now."""
+    await repository.lock_order(uow.session, payload.order_id)
     if await repository.award_of(uow.session, payload.order_id) is not None:
         return
     supplier = await repository.get_supplier(uow.session, payload.supplier_id, for_update=True)
@@ -130,6 +131,7 @@ async def on_lot_rejected(event: CloudEvent, payload: LotRejected, uow: UnitOfWo
 async def _record_lot(
     uow: UnitOfWork, order_id: UUID, inspection_id: UUID, supplier_id: UUID | None, *, accepted: bool
 ) -> None:
+    await repository.lock_order(uow.session, order_id)
     if await uow.session.get(LotResultRow, inspection_id) is not None:
         return
     if supplier_id is None:
@@ -154,6 +156,7 @@ async def _record_lot(
 
 
 async def on_order_delivered(event: CloudEvent, payload: OrderDelivered, uow: UnitOfWork) -> None:
+    await repository.lock_order(uow.session, payload.order_id)
     if await uow.session.get(DeliveryRow, payload.order_id) is not None:
         return
     now = utc_now()

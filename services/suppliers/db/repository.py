@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.suppliers.db.tables import (
@@ -204,6 +204,22 @@ async def status_changes(
     if after is not None:
         query = query.where(StatusChangeRow.id > after)
     return list((await session.execute(query)).scalars())
+
+
+# Namespace of the per-order advisory locks (two-key form, apart from the kernel's one-key locks).
+_ORDER_LOCKS = 0x5D0_0002
+
+
+async def lock_order(session: AsyncSession, order_id: UUID) -> None:
+    """Serialize the handlers of one order's events until this transaction ends.
+
+    A verdict without a supplier id looks for the contract while the contract looks for verdicts
+    that came before it; run side by side (RabbitMQ delivers concurrently) each could miss the
+    other. PostgreSQL only: on SQLite every writer already holds the database lock.
+    """
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        key = int.from_bytes(order_id.bytes[:4], "big", signed=True)
+        await session.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": _ORDER_LOCKS, "key": key})
 
 
 async def award_of(session: AsyncSession, order_id: UUID) -> AwardRow | None:
