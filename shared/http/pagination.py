@@ -27,6 +27,26 @@ def encode_cursor(key: list[Any]) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(key, default=str)).decode().rstrip("=")
 
 
+_INT64 = range(-(2**63), 2**63)
+# Parts that JSON carries as they are: a cursor this API issued has exactly these types.
+_PLAIN: tuple[type, ...] = (int, str, float, bool)
+
+
+def _coerce(convert: Callable[[Any], Any], part: Any) -> Any:
+    if convert in _PLAIN:
+        if not isinstance(part, convert) or (convert is int and isinstance(part, bool)):  # type: ignore[arg-type]
+            raise ValueError("wrong type")
+        value = part
+    else:
+        value = convert(part)
+    # What no database column holds or compares: integers beyond 64 bits, NUL characters in text.
+    if isinstance(value, int) and value not in _INT64:
+        raise ValueError("integer out of range")
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("NUL in text")
+    return value
+
+
 def decode_cursor(cursor: str | None, *types: Callable[[Any], Any]) -> list[Any] | None:
     """The sort key the cursor stands for, each part coerced by ``types``.
 
@@ -39,8 +59,8 @@ def decode_cursor(cursor: str | None, *types: Callable[[Any], Any]) -> list[Any]
         key = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
         if not isinstance(key, list) or (types and len(key) != len(types)):
             raise ValueError("wrong shape")
-        return [convert(part) for convert, part in zip(types, key, strict=True)] if types else key
-    except (ValueError, TypeError) as exc:
+        return [_coerce(convert, part) for convert, part in zip(types, key, strict=True)] if types else key
+    except Exception as exc:  # any converter may fail its own way (UUID(1) is an AttributeError)
         raise ValidationProblem([{"field": "cursor", "message": "not a cursor this API issued"}]) from exc
 
 
