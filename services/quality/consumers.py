@@ -108,6 +108,7 @@ async def on_order_cancelled(event: CloudEvent, payload: OrderCancelled, uow: Un
         plan_row.cancelled_at, plan_row.cancel_reason = now, payload.reason
         plan_row.version += 1
         plan_row.updated_at = now
+        uow.record("plan.cancelled", "acceptance_plan", payload.order_id, {"reason": payload.reason})
     for inspection in await repository.open_inspections(uow.session, payload.order_id):
         # Contract statuses are open/accepted/rejected: the lot was not accepted; the reason says why.
         inspection.status = InspectionStatus.REJECTED.value

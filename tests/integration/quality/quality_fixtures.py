@@ -61,7 +61,7 @@ def cancelled(order_id: UUID, supplier_id: UUID, *, from_status: str = "inspecti
     }
 
 
-async def inspections_of(client: httpx.AsyncClient, order_id: UUID) -> list[dict[str, Any]]:
+async def inspections_of(client: httpx.AsyncClient, order_id: UUID | str) -> list[dict[str, Any]]:
     response = await client.get("/api/v1/inspections", params={"order_id": str(order_id)}, headers=OFFICER)
     return response.json()["items"]
 
