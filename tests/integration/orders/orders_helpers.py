@@ -102,3 +102,9 @@ async def lot_verdict(app: FastAPI, order_id: str, accepted: bool, **extra: Any)
 async def seen(tap: EventTap, event_type: str) -> list[dict[str, Any]]:
     """The events of ``event_type`` the tap has seen so far (a probe for ``eventually``)."""
     return tap.of_type(event_type)
+
+
+def consumed(app: FastAPI, event_type: str, outcome: str) -> float:
+    """How many events of ``event_type`` the consumer settled with ``outcome`` (applied, duplicate, ...)."""
+    registry = app.state.runtime.metrics.registry
+    return registry.get_sample_value("sdo_events_consumed_total", {"type": event_type, "outcome": outcome}) or 0.0
