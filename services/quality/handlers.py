@@ -117,23 +117,21 @@ async def complete_inspection(uow: UnitOfWork, inspection_id: UUID, *, if_match:
     now = utcnow()
     _close_with_verdict(inspection, result, now)
     if result.verdict is Verdict.ACCEPTED:
-        certificate = await _issue_certificate(uow, inspection, now)
-        inspection.certificate_id = certificate.id
+        inspection.certificate_id = (await _issue_certificate(uow, inspection, now)).id
         uow.emit(EventType.QUALITY_LOT_ACCEPTED, inspection.order_id, _lot_accepted(inspection))
     else:
         uow.emit(EventType.QUALITY_LOT_REJECTED, inspection.order_id, _lot_rejected(inspection, result))
-    uow.record(
-        "inspection.completed",
-        "inspection",
-        inspection.id,
-        {
-            "verdict": result.verdict.value,
-            "defective_units": result.defective_units,
-            "critical_failures": result.critical_failures,
-            "certificate_id": inspection.certificate_id,
-        },
-    )
+    uow.record("inspection.completed", "inspection", inspection.id, _verdict_details(inspection))
     return CommandResult(body=InspectionPublic.of(inspection), version=inspection.version)
+
+
+def _verdict_details(inspection: InspectionRow) -> dict[str, object]:
+    return {
+        "verdict": inspection.status,
+        "defective_units": inspection.defective_units,
+        "critical_failures": inspection.critical_failures,
+        "certificate_id": inspection.certificate_id and str(inspection.certificate_id),
+    }
 
 
 def _touch(inspection: InspectionRow, now: datetime) -> None:
