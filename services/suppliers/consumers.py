@@ -8,12 +8,13 @@ fact told twice under two event ids still counts once.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from uuid import UUID, uuid4
 
 import structlog
 
 from services.suppliers.db import repository
-from services.suppliers.db.tables import AwardDecisionRow, AwardRow, DeliveryRow, LotResultRow
+from services.suppliers.db.tables import AwardDecisionRow, AwardRow, DeliveryRow, LotResultRow, SupplierRow
 from services.suppliers.domain.eligibility import AwardRequirement, Eligibility, SupplierFacts, assess_registered
 from services.suppliers.handlers import utc_now
 from shared.events.envelope import CloudEvent
@@ -42,14 +43,7 @@ async def on_award_requested(
     """Decide with the eligibility rules at the order's delivery deadline; answer confirm or decline."""
     supplier = await repository.get_supplier(uow.session, payload.supplier_id)
     facts = await repository.facts_of(uow.session, supplier) if supplier else None
-    requirement = AwardRequirement(
-        category=payload.category,
-        on=payload.delivery_deadline,
-        required_certifications=tuple(payload.required_certifications),
-        min_local_content=payload.min_local_content,
-        requires_security_clearance=payload.requires_security_clearance,
-    )
-    verdict = assess_registered(facts, requirement, restricted)
+    verdict = assess_registered(facts, _requirement_of(payload), restricted)
     answer = uow.emit(*_award_answer(payload, verdict, facts))
     uow.session.add(
         AwardDecisionRow(
@@ -57,7 +51,7 @@ async def on_award_requested(
             request_event_id=event.id,
             order_id=payload.order_id,
             supplier_id=payload.supplier_id,
-            category=requirement.category,
+            category=payload.category,
             eligible=verdict.eligible,
             reasons=verdict.reasons,
             decided_at=utc_now(),
@@ -66,6 +60,17 @@ async def on_award_requested(
     )
     details = {"supplier_id": str(payload.supplier_id), "reasons": verdict.reasons, "request_event_id": str(event.id)}
     uow.record("award_confirmed" if verdict.eligible else "award_declined", "order", payload.order_id, details)
+
+
+def _requirement_of(payload: OrderAwardRequested) -> AwardRequirement:
+    # Licenses and certifications must still be valid when the order is due, not just today.
+    return AwardRequirement(
+        category=payload.category,
+        on=payload.delivery_deadline,
+        required_certifications=tuple(payload.required_certifications),
+        min_local_content=payload.min_local_content,
+        requires_security_clearance=payload.requires_security_clearance,
+    )
 
 
 def _award_answer(
@@ -101,16 +106,7 @@ async def on_order_contracted(event: CloudEvent, payload: OrderContracted, uow: 
         )
         return
     now = utc_now()
-    uow.session.add(
-        AwardRow(
-            order_id=payload.order_id,
-            supplier_id=supplier.id,
-            category=payload.category.strip().lower(),
-            country=supplier.country,
-            value_tiyn=repository.kzt_to_tiyn(payload.contract_price_kzt),
-            contracted_at=now,
-        )
-    )
+    uow.session.add(_award_row(payload, supplier, now))
     counters = repository.counters_of(supplier).with_award()
     for lot in await repository.uncounted_lots(uow.session, payload.order_id):
         lot.supplier_id, lot.counted = supplier.id, True
@@ -118,6 +114,18 @@ async def on_order_contracted(event: CloudEvent, payload: OrderContracted, uow: 
     repository.store_counters(supplier, counters, now)
     details = {"order_id": str(payload.order_id), "contract_price_kzt": str(payload.contract_price_kzt)}
     uow.record("scorecard_award_counted", "supplier", supplier.id, details)
+
+
+def _award_row(payload: OrderContracted, supplier: SupplierRow, at: datetime) -> AwardRow:
+    # The supplier's country is taken now: a later move of its seat does not rewrite past shares.
+    return AwardRow(
+        order_id=payload.order_id,
+        supplier_id=supplier.id,
+        category=payload.category.strip().lower(),
+        country=supplier.country,
+        value_tiyn=repository.kzt_to_tiyn(payload.contract_price_kzt),
+        contracted_at=at,
+    )
 
 
 async def on_lot_accepted(event: CloudEvent, payload: LotAccepted, uow: UnitOfWork) -> None:

@@ -52,18 +52,7 @@ async def register_supplier(uow: UnitOfWork, body: SupplierCreate) -> CommandRes
     if same is not None:
         raise _duplicate_identity(same, body)
     now = utc_now()
-    row = SupplierRow(
-        id=uuid4(),
-        name=body.name,
-        country=body.country,
-        bin=body.bin,
-        registration_number=body.registration_number,
-        local_content_hundredths=repository.percent_to_hundredths(body.local_content_share),
-        security_clearance=body.security_clearance,
-        status=SupplierStatus.PENDING.value,
-        created_at=now,
-        updated_at=now,
-    )
+    row = _new_supplier(body, now)
     await _insert_supplier(uow, row)
     uow.session.add_all(SupplierCategoryRow(supplier_id=row.id, category=c) for c in body.categories)
     _status_changed(uow, row, old_status=None, reason=None, at=now)
@@ -125,6 +114,21 @@ async def change_status(
     uow.record(action.value, RESOURCE, row.id, {"from_status": old_status, "to_status": row.status, "reason": reason})
     details = (await repository.details_of(uow.session, [row.id]))[row.id]
     return CommandResult(supplier_public(row, details), 200, version=row.version)
+
+
+def _new_supplier(body: SupplierCreate, at: datetime) -> SupplierRow:
+    return SupplierRow(
+        id=uuid4(),
+        name=body.name,
+        country=body.country,
+        bin=body.bin,
+        registration_number=body.registration_number,
+        local_content_hundredths=repository.percent_to_hundredths(body.local_content_share),
+        security_clearance=body.security_clearance,
+        status=SupplierStatus.PENDING.value,
+        created_at=at,
+        updated_at=at,
+    )
 
 
 async def _insert_supplier(uow: UnitOfWork, row: SupplierRow) -> None:
