@@ -115,35 +115,49 @@ def public_entry(row: Any) -> dict[str, Any]:
 
 
 async def verify(conn: AsyncConnection, batch: int = 1000) -> dict[str, Any]:
-    """Walk the chain from the start; report the first entry that does not hold."""
+    """Walk the chain from the start; report the first entry that does not hold.
+
+    The head is read first and the whole walk sees one snapshot, so appends committed meanwhile
+    are neither half-seen nor mistaken for tampering.
+    """
+    if conn.dialect.name == "postgresql" and not conn.in_transaction():
+        # READ COMMITTED would let the head and later batches see commits the first batch did not.
+        await conn.execution_options(isolation_level="REPEATABLE READ")
+    head = (await conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1))).first()
+    head_seq = head.seq if head is not None else 0
     prev, expected_seq, count = GENESIS, 1, 0
-    last_seq = 0
     while True:
-        result = await conn.execute(
-            select(audit_log).where(audit_log.c.seq > last_seq).order_by(audit_log.c.seq).limit(batch)
-        )
-        rows = result.mappings().all()
+        query = select(audit_log).order_by(audit_log.c.seq).limit(batch)
+        if count:
+            query = query.where(audit_log.c.seq >= expected_seq)
+        # The first batch has no lower bound, so an entry slipped in before entry 1 is seen too.
+        rows = (await conn.execute(query)).mappings().all()
         if not rows:
             break
         for row in rows:
             problem = None
-            if row["seq"] != expected_seq:
+            if row["seq"] > head_seq:
+                problem = (
+                    "the head is missing"
+                    if head is None
+                    else f"entry {row['seq']} lies past the head (entry {head_seq}): it was added outside the log"
+                )
+            elif row["seq"] != expected_seq:
                 problem = f"expected entry {expected_seq}, found {row['seq']} (an entry is missing or was inserted)"
             elif row["prev_hash"] != prev:
                 problem = "prev_hash does not match the previous entry's hash"
             elif entry_hash(dict(row)) != row["hash"]:
                 problem = "the entry's content does not match its hash"
             if problem:
-                return {
-                    "valid": False,
-                    "entries": count,
-                    "broken_at": {"seq": row["seq"], "id": row["id"], "reason": problem},
-                }
-            prev, expected_seq, count, last_seq = row["hash"], expected_seq + 1, count + 1, row["seq"]
-    head = (await conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1))).first()
-    if head is not None and (head.seq != last_seq or head.hash != prev):
-        reason = f"the log ends at entry {last_seq} but the head records entry {head.seq}"
-        return {"valid": False, "entries": count, "broken_at": {"seq": last_seq + 1, "id": None, "reason": reason}}
-    if head is None and count:
-        return {"valid": False, "entries": count, "broken_at": {"seq": 1, "id": None, "reason": "the head is missing"}}
+                return _broken(count, row["seq"], row["id"], problem)
+            prev, expected_seq, count = row["hash"], expected_seq + 1, count + 1
+    if count < head_seq:
+        reason = f"the log ends at entry {count} but the head records entry {head_seq} (entries were removed)"
+        return _broken(count, count + 1, None, reason)
+    if head is not None and head.hash != prev:
+        return _broken(count, head_seq, None, "the head's hash does not match the last entry")
     return {"valid": True, "entries": count}
+
+
+def _broken(entries: int, seq: int, entry_id: str | None, reason: str) -> dict[str, Any]:
+    return {"valid": False, "entries": entries, "broken_at": {"seq": seq, "id": entry_id, "reason": reason}}
