@@ -40,6 +40,7 @@ from shared.http.commands import CommandDep
 from shared.http.conditional import json_with_etag
 from shared.http.deps import ReadSessionDep
 from shared.http.pagination import CursorQuery, LimitQuery, Page
+from shared.http.problems import ValidationProblem
 
 router = APIRouter(prefix="/api/v1", tags=["suppliers"])
 
@@ -60,6 +61,15 @@ _NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
 _STATUS_CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"description": "Not allowed from the current status (names `current_status` and `allowed_actions`)."}
 }
+
+
+def _required_reason(body: RequiredReason | None) -> str:
+    # A missing body is reported on the field it lacks, like an empty one.
+    if body is None:
+        raise ValidationProblem([{"field": "reason", "message": "Field required"}])
+    return body.reason
+
+
 _WRITE_NOTE = " Roles: mic_officer, integration. Accepts `Idempotency-Key` and `If-Match`."
 
 
@@ -190,10 +200,12 @@ async def verify_supplier(
     summary="Suspend a supplier",
     description="`active` -> `suspended`; `reason` required." + _WRITE_NOTE,
 )
-async def suspend_supplier(supplier_id: UUID, body: RequiredReason, principal: Officer, cmd: CommandDep) -> Response:
+async def suspend_supplier(
+    supplier_id: UUID, principal: Officer, cmd: CommandDep, body: Annotated[RequiredReason | None, Body()] = None
+) -> Response:
+    reason = _required_reason(body)
     return await cmd.run(
-        principal,
-        lambda uow: handlers.change_status(uow, supplier_id, SupplierAction.SUSPEND, body.reason, cmd.if_match),
+        principal, lambda uow: handlers.change_status(uow, supplier_id, SupplierAction.SUSPEND, reason, cmd.if_match)
     )
 
 
@@ -220,10 +232,12 @@ async def reinstate_supplier(
     summary="Exclude a supplier",
     description="`pending`, `active` or `suspended` -> `excluded` (final); `reason` required." + _WRITE_NOTE,
 )
-async def exclude_supplier(supplier_id: UUID, body: RequiredReason, principal: Officer, cmd: CommandDep) -> Response:
+async def exclude_supplier(
+    supplier_id: UUID, principal: Officer, cmd: CommandDep, body: Annotated[RequiredReason | None, Body()] = None
+) -> Response:
+    reason = _required_reason(body)
     return await cmd.run(
-        principal,
-        lambda uow: handlers.change_status(uow, supplier_id, SupplierAction.EXCLUDE, body.reason, cmd.if_match),
+        principal, lambda uow: handlers.change_status(uow, supplier_id, SupplierAction.EXCLUDE, reason, cmd.if_match)
     )
 
 

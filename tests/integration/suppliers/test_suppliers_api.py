@@ -159,6 +159,8 @@ async def test_every_invalid_body_answers_422_naming_the_field_and_writes_nothin
         response = await client.post(path, json=body, headers=OFFICER)
         assert field in [e["field"] for e in assert_problem(response, 422)["errors"]], (path, response.text)
 
+    no_body = await client.post(f"/api/v1/suppliers/{supplier['id']}/suspend", headers=OFFICER)
+    assert assert_problem(no_body, 422)["errors"] == [{"field": "reason", "message": "Field required"}]
     malformed = await client.post(
         "/api/v1/suppliers", content=b"{not json", headers={**OFFICER, "Content-Type": "application/json"}
     )
