@@ -36,6 +36,8 @@ class ServiceSettings(BaseSettings):
     relay_publish_timeout: float = Field(default=10.0, gt=0)
     consumer_prefetch: int = Field(default=32, ge=1, le=1000)
     idempotency_ttl_hours: int = Field(default=24, ge=1)
+    # /readyz answers within this even when the database hangs (probes give up after a few seconds).
+    readiness_timeout: float = Field(default=2.0, gt=0)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

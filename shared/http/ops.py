@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,6 +12,7 @@ from shared.http.deps import RuntimeDep
 from shared.http.responses import json_response
 from shared.messaging import outbox
 from shared.observability import METRICS_CONTENT_TYPE
+from shared.runtime import Runtime
 
 router = APIRouter(tags=["operations"])
 
@@ -29,12 +31,15 @@ async def healthz() -> dict[str, str]:
 async def readyz(runtime: RuntimeDep) -> Response:
     checks: dict[str, Any] = {}
     ready = True
+    timeout = runtime.settings.readiness_timeout
     try:
-        await runtime.db.ping()
-        async with runtime.db.connect() as conn:
-            backlog, oldest = await outbox.backlog(conn)
+        # A database that accepts connections and never answers must not hang the probe.
+        backlog, oldest = await asyncio.wait_for(_database_check(runtime), timeout)
         checks["database"] = {"status": "ok"}
         checks["outbox"] = {"backlog": backlog, "oldest_unsent_age_seconds": round(oldest, 3)}
+    except TimeoutError:
+        ready = False
+        checks["database"] = {"status": "down", "error": f"no answer within {timeout:g} s"}
     except Exception as exc:
         ready = False
         checks["database"] = {"status": "down", "error": type(exc).__name__}
@@ -46,6 +51,11 @@ async def readyz(runtime: RuntimeDep) -> Response:
         checks["broker"] = {"status": "ok"}
     body = {"status": "ready" if ready else "not_ready", "service": runtime.name, "checks": checks}
     return json_response(body, 200 if ready else 503, None if ready else {"Retry-After": "5"})
+
+
+async def _database_check(runtime: Runtime) -> tuple[int, float]:
+    async with runtime.db.connect() as conn:
+        return await outbox.backlog(conn)
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
