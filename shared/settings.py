@@ -5,19 +5,42 @@ Nothing is read at import time: each service builds its settings inside its app 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEV_JWT_SECRET = "sdo-dev-secret-change-me-in-production"
+
+
+class _SdoEnvironment(EnvSettingsSource):
+    """Only ``SDO_*`` variables configure the suite.
+
+    A field with a validation alias (``AliasChoices("SDO_ORDERS_DATABASE_URL", ..., "database_url")``)
+    would otherwise also read a bare ``DATABASE_URL`` some platform sets for another program.
+    """
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {name: value for name, value in super()._load_env_vars().items() if name.upper().startswith("SDO_")}
 
 
 class ServiceSettings(BaseSettings):
     """Base settings; each service subclasses it to name itself and its database override."""
 
     model_config = SettingsConfigDict(env_prefix="SDO_", extra="ignore", populate_by_name=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, _SdoEnvironment(settings_cls), dotenv_settings, file_secret_settings
 
     service_name: ClassVar[str] = "service"
 
