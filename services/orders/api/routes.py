@@ -97,7 +97,7 @@ async def changes_feed(
     after: Annotated[int, Query(ge=0, description="The `last_seq` of the previous call; 0 from the start.")] = 0,
     limit: LimitQuery = 50,
 ) -> Response:
-    async with runtime.db.connect() as conn:
+    async with reads.poll_engine(runtime.db).connect() as conn:
         rows = await reads.changes_after(conn, after, limit, principal.supplier_scope)
     last_seq = rows[-1].seq if rows else after
     if is_not_modified(request, last_seq):
@@ -129,7 +129,7 @@ async def get_order(request: Request, order_id: OrderRef, principal: Anyone, ses
     f"`If-None-Match` answers 304 when unchanged. The cheapest call to poll. All roles. {_SEES}",
 )
 async def get_status(request: Request, order_id: OrderRef, principal: Anyone, runtime: RuntimeDep) -> Response:
-    async with runtime.db.connect() as conn:
+    async with reads.poll_engine(runtime.db).connect() as conn:
         row = await reads.order_status(conn, order_id, principal.supplier_scope)
     if row is None:
         raise not_found(order_id)

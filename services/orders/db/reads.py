@@ -9,13 +9,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Row, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from services.orders.db.repository import order_key
 from services.orders.db.tables import ExchangeRate, Order, OrderChange, OrderHistory
 from services.orders.domain.kpi import COUNTED_STATUSES, KPI_CATEGORIES, ContractedOrder
+from shared.db import Database
 
 orders = Order.__table__
 history = OrderHistory.__table__
@@ -23,6 +25,22 @@ changes = OrderChange.__table__
 rates = ExchangeRate.__table__
 
 Executor = AsyncConnection | AsyncSession
+
+_poll_engines: WeakKeyDictionary[Database, AsyncEngine] = WeakKeyDictionary()
+
+
+def poll_engine(db: Database) -> AsyncEngine:
+    """The engine for the pollers' one-statement reads.
+
+    One SELECT needs no transaction around it: on PostgreSQL autocommit saves the BEGIN and
+    ROLLBACK round trips. (On SQLite switching the mode per checkout costs more than it saves.)
+    """
+    if not db.is_postgres:
+        return db.engine
+    engine = _poll_engines.get(db)
+    if engine is None:
+        engine = _poll_engines[db] = db.engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
 
 
 def _scoped(query, supplier_scope: UUID | None, table=orders):  # type: ignore[no-untyped-def]
