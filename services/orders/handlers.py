@@ -27,7 +27,7 @@ from services.orders.domain.lifecycle import INITIAL_STATUS, Action, apply_actio
 from services.orders.domain.money import Money
 from services.orders.domain.on_time import is_on_time
 from services.orders.domain.pricing import DEFAULT_RATES, check_within_ceiling, parse_rate, to_kzt
-from services.orders.domain.specification import check_lot_size, check_requirements
+from services.orders.domain.specification import check_delivery_deadline, check_lot_size, check_requirements
 from services.orders.transitions import RESOURCE, announce, move, note_change
 from shared.auth import Principal
 from shared.http.commands import CommandResult
@@ -82,10 +82,19 @@ async def update_order(
     return _answer(order)
 
 
+async def publish(uow: UnitOfWork, ref: str, principal: Principal, if_match: str | None) -> CommandResult:
+    order = await OrderRepository(uow.session).get_for_update(ref, principal.supplier_scope)
+    check_if_match(if_match, order.version)
+    apply_action(order.status, Action.PUBLISH, principal.effective_roles)
+    check_delivery_deadline(order.delivery_deadline, clock.today())  # a draft may have outlived its deadline
+    await move(uow, order, Action.PUBLISH, principal.effective_roles)
+    return _answer(order)
+
+
 async def simple_move(
     uow: UnitOfWork, ref: str, action: Action, principal: Principal, if_match: str | None
 ) -> CommandResult:
-    """Moves that take no input: publish, start-production, close."""
+    """Moves that take no input: start-production, close."""
     order = await OrderRepository(uow.session).get_for_update(ref, principal.supplier_scope)
     check_if_match(if_match, order.version)
     await move(uow, order, action, principal.effective_roles)
@@ -168,4 +177,3 @@ async def set_exchange_rate(uow: UnitOfWork, currency: str, cmd: RateUpdate, if_
     uow.record("exchange_rate.set", "exchange_rate", code, {"from": previous, "to": str(rate)})
     body = ExchangeRatePublic.of(code, rate, row.version, row.updated_at, row.updated_by)
     return CommandResult(body=body, status=201 if created else 200, version=row.version)
-

@@ -170,12 +170,11 @@ async def update_order(order_id: OrderRef, body: OrderPatch, principal: Ministry
     "/orders/{order_id}/publish",
     response_model=OrderPublic,
     summary="Publish an order",
-    description="`draft` -> `published`; the specification is frozen. Roles: mod_officer, integration.",
+    description="`draft` -> `published`; the specification is frozen. A draft whose delivery deadline has "
+    "passed answers 422. Roles: mod_officer, integration.",
 )
 async def publish(order_id: OrderRef, principal: Ministry, cmd: CommandDep) -> Response:
-    return await cmd.run(
-        principal, lambda uow: handlers.simple_move(uow, order_id, Action.PUBLISH, principal, cmd.if_match)
-    )
+    return await cmd.run(principal, lambda uow: handlers.publish(uow, order_id, principal, cmd.if_match))
 
 
 @router.post(

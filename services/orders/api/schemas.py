@@ -134,8 +134,16 @@ _SPEC_EXAMPLE = {
 }
 
 
+def _positive(money: MoneyModel | None, info: Any) -> MoneyModel | None:
+    if money is not None and money.amount <= 0:
+        raise ValueError("amount must be greater than 0")
+    return money
+
+
 class _Specification(BaseModel):
     """Field rules shared by create and patch."""
+
+    _ceiling_positive = field_validator("price_ceiling", check_fields=False)(_positive)
 
     @field_validator("title", "unit", "delivery_location", mode="before", check_fields=False)
     @classmethod
@@ -218,6 +226,8 @@ class AwardRequest(BaseModel):
 
     supplier_id: UUID
     contract_price: MoneyModel
+
+    _price_positive = field_validator("contract_price")(_positive)
 
 
 class LotSubmission(BaseModel):

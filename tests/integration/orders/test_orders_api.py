@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from pathlib import Path
 from typing import NamedTuple
 from uuid import uuid4
 
@@ -11,6 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from services.orders import clock
 from shared.events.types import EventType
 from tests.integration.orders.orders_helpers import (
     AUDITOR,
@@ -18,6 +21,7 @@ from tests.integration.orders.orders_helpers import (
     awarded,
     confirm_award,
     create,
+    lot_verdict,
     orders_app,
     published,
     seen,
@@ -417,3 +421,50 @@ async def test_every_orders_operation_is_documented_with_roles_summary_and_error
         assert op.get("summary") and op.get("description"), (path, method)
         assert {"401", "403", "422"} <= op["responses"].keys(), (path, method)
         assert op.get("security"), (path, method)
+
+
+# --- time and configuration --------------------------------------------------------------------
+
+
+async def test_a_delivery_after_the_deadline_is_not_on_time(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    supplier_id = uuid4()
+    order = await contracted(api, supplier_id)
+    url, me = f"/api/v1/orders/{order['id']}", supplier(supplier_id)
+    await api.client.post(f"{url}/start-production", headers=me)
+    await api.client.post(f"{url}/submit-for-inspection", json={"lot_size": 100}, headers=me)
+    await lot_verdict(api.app, order["id"], accepted=True, round=1)
+    await eventually(lambda: _is(api.client, order["id"], "accepted"), what="accepted")
+    await api.client.post(f"{url}/ship", json={"waybill": "WB-LATE"}, headers=me)
+    day_after = date.fromisoformat(order["delivery_deadline"]) + timedelta(days=1)
+    monkeypatch.setattr(clock, "today", lambda: day_after)
+    delivered = (await api.client.post(f"{url}/confirm-delivery", json={"received_quantity": 98}, headers=MOD)).json()
+    assert (delivered["on_time"], delivered["delivered_on"], delivered["received_quantity"]) == (
+        False,
+        day_after.isoformat(),
+        98,
+    )
+
+
+async def test_a_draft_whose_deadline_has_passed_cannot_be_published(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    order = await create(api.client)
+    monkeypatch.setattr(clock, "today", lambda: date.fromisoformat(order["delivery_deadline"]) + timedelta(days=1))
+    problem = assert_problem(await api.client.post(f"/api/v1/orders/{order['id']}/publish", headers=MOD), 422)
+    assert problem["errors"][0]["field"] == "delivery_deadline"
+    assert await status_of(api.client, order["id"]) == "draft"
+
+
+async def test_a_draft_accepts_a_merge_patch_body(api: Api) -> None:
+    order = await create(api.client)
+    headers = {**MOD, "Content-Type": "application/merge-patch+json"}
+    response = await api.client.patch(f"/api/v1/orders/{order['id']}", content=b'{"unit": "set"}', headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["unit"] == "set"
+
+
+async def test_kpi_targets_come_from_sdo_kpi_targets(tmp_path: Path) -> None:
+    app = orders_app(
+        f"sqlite+aiosqlite:///{tmp_path / 'kpi.db'}", f"memory://kpi-{uuid4().hex}", kpi_targets="repair=60"
+    )
+    async with running(app) as client:
+        report = (await client.get("/api/v1/analytics/kpi", headers=AUDITOR)).json()["categories"]
+    assert [c["target"] for c in report] == [60.0, 35.0, 70.0]

@@ -63,6 +63,7 @@ BAD_CREATES: list[tuple[str, dict[str, Any], str]] = [
     ("ceiling as a float", {"price_ceiling": {"amount": 10.5, "currency": "KZT"}}, "price_ceiling.amount"),
     ("ceiling with three decimals", {"price_ceiling": {"amount": "1.005", "currency": "KZT"}}, "price_ceiling.amount"),
     ("blank title", {"title": "   "}, "title"),
+    ("ceiling of zero", {"price_ceiling": {"amount": "0.00", "currency": "KZT"}}, "price_ceiling"),
     ("unknown field", {"status": "closed"}, "status"),
     ("requirement without a code", {"technical_requirements": [{**REQ, "code": ""}]}, "technical_requirements[0].code"),
     ("certification twice", {"required_certifications": ["ISO 9001", "ISO 9001"]}, "required_certifications"),
@@ -129,6 +130,7 @@ async def test_a_bad_patch_is_422_and_leaves_the_draft_as_it_was(api: Api, patch
         ({"contract_price": {"amount": "1.00", "currency": "KZT"}}, "supplier_id"),
         ({"supplier_id": "nope", "contract_price": {"amount": "1.00", "currency": "KZT"}}, "supplier_id"),
         ({"supplier_id": str(uuid4()), "contract_price": {"amount": "-1", "currency": "KZT"}}, "contract_price.amount"),
+        ({"supplier_id": str(uuid4()), "contract_price": {"amount": "0", "currency": "KZT"}}, "contract_price"),
         (
             {"supplier_id": str(uuid4()), "contract_price": {"amount": "1", "currency": "ABC"}},
             "contract_price.currency",
