@@ -146,7 +146,7 @@ def mint_token(
     return jwt.encode(claims, key, algorithm=algorithm)
 
 
-_bearer = HTTPBearer(auto_error=False, description="JWT issued for `sdo-api` by `sdo`.")
+_bearer = HTTPBearer(auto_error=False, bearerFormat="JWT", description="JWT issued for `sdo-api` by `sdo`.")
 
 
 async def authenticate(

@@ -1,4 +1,9 @@
-"""OpenAPI: every operation declares its problem+json errors and the bearer scheme."""
+"""OpenAPI: every operation declares what it can answer: problem+json errors, headers, 304/201.
+
+Derived from each operation's own parameters so it holds for routes added later:
+``If-None-Match`` declares 304, ``If-Match`` declares 412, ``Idempotency-Key`` declares 409 and
+``Idempotent-Replayed``, a 201 declares ``Location``; every response declares ``X-Request-ID``.
+"""
 
 from __future__ import annotations
 
@@ -20,18 +25,40 @@ _PROBLEM_SCHEMA = {
         "detail": {"type": "string", "example": "The order is shipped; it cannot be published."},
         "errors": {
             "type": "array",
+            "description": "Validation errors (422): one per invalid field.",
             "items": {
                 "type": "object",
-                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                "required": ["field", "message"],
+                "properties": {
+                    "field": {"type": "string", "example": "technical_requirements[0].min"},
+                    "message": {"type": "string", "example": "Input should be greater than 0"},
+                },
             },
         },
         "current_status": {"type": "string"},
         "allowed_actions": {"type": "array", "items": {"type": "string"}},
+        "current_version": {"type": "integer", "description": "On 412: the version the resource has now."},
     },
     "additionalProperties": True,
 }
 
-_COMMON = {
+_HEADERS: dict[str, dict[str, Any]] = {
+    "X-Request-ID": {
+        "description": "The caller's request id when it sent a sane one, else a generated one.",
+        "schema": {"type": "string"},
+    },
+    "ETag": {"description": 'The resource version, `"<version>"`.', "schema": {"type": "string"}},
+    "Location": {"description": "URL of the created resource.", "schema": {"type": "string"}},
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored response to an earlier request with the same key.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+    "WWW-Authenticate": {"description": "The bearer challenge (RFC 6750).", "schema": {"type": "string"}},
+    "Allow": {"description": "The methods the resource supports.", "schema": {"type": "string"}},
+    "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}},
+}
+
+_API_ERRORS = {
     "400": "Malformed request (e.g. the body is not JSON).",
     "401": "Missing or invalid bearer token (see `WWW-Authenticate`).",
     "403": "The caller's role may not do this.",
@@ -40,11 +67,17 @@ _COMMON = {
     "422": "Invalid input; `errors` names each field.",
     "500": "Unexpected error; nothing internal is disclosed.",
 }
-_WRITES = {
-    "409": "Conflicts with the current state (names `current_status` and `allowed_actions` where it applies), "
-    "or the same `Idempotency-Key` is still in flight.",
-    "412": "`If-Match` does not match the current version.",
-}
+_OPS_ERRORS = {"405": _API_ERRORS["405"], "500": _API_ERRORS["500"]}
+_CONFLICT = (
+    "Conflicts with the current state (names `current_status` and `allowed_actions` where it applies), "
+    "or the same `Idempotency-Key` is still in flight (see `Retry-After`)."
+)
+_STALE = "`If-Match` does not match the current version (`current_version` names it)."
+_ERROR_HEADERS = {"401": ["WWW-Authenticate"], "405": ["Allow"], "409": ["Retry-After"], "503": ["Retry-After"]}
+
+
+def _header_ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/headers/{name}"}
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -52,6 +85,40 @@ def _problem(description: str) -> dict[str, Any]:
         "description": description,
         "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
+
+
+def _header_params(op: dict[str, Any]) -> set[str]:
+    return {p["name"].lower() for p in op.get("parameters", []) if p.get("in") == "header"}
+
+
+def _document_operation(path: str, method: str, op: dict[str, Any]) -> None:
+    responses: dict[str, Any] = op.setdefault("responses", {})
+    headers = _header_params(op)
+    errors = dict(_API_ERRORS if path.startswith("/api/") else _OPS_ERRORS)
+    if "idempotency-key" in headers or (path.startswith("/api/") and method in ("post", "put", "patch", "delete")):
+        errors["409"] = _CONFLICT
+    if "if-match" in headers:
+        errors["412"] = _STALE
+    for code, description in errors.items():
+        existing = responses.get(code, {})
+        responses[code] = _problem(existing.get("description") or description)
+    if "if-none-match" in headers and method == "get":
+        responses.setdefault(
+            "304", {"description": "Not modified: the `If-None-Match` ETag is current. No body."}
+        ).setdefault("headers", {})["ETag"] = _header_ref("ETag")
+    for code, response in responses.items():
+        response_headers = response.setdefault("headers", {})
+        response_headers["X-Request-ID"] = _header_ref("X-Request-ID")
+        for name in _ERROR_HEADERS.get(code, []):
+            response_headers[name] = _header_ref(name)
+        if not code.startswith("2"):
+            continue
+        if "if-none-match" in headers or "if-match" in headers:
+            response_headers["ETag"] = _header_ref("ETag")
+        if code == "201":
+            response_headers["Location"] = _header_ref("Location")
+        if "idempotency-key" in headers:
+            response_headers["Idempotent-Replayed"] = _header_ref("Idempotent-Replayed")
 
 
 def install_openapi(app: FastAPI) -> None:
@@ -63,21 +130,17 @@ def install_openapi(app: FastAPI) -> None:
         )
         components = schema.setdefault("components", {})
         components.setdefault("schemas", {})["Problem"] = _PROBLEM_SCHEMA
+        components.setdefault("headers", {}).update(_HEADERS)
         for name in ("HTTPValidationError", "ValidationError"):
             components["schemas"].pop(name, None)
         for path, item in schema.get("paths", {}).items():
             for method, op in item.items():
-                responses = op.setdefault("responses", {})
-                codes = dict(_COMMON)
-                if method in ("post", "put", "patch", "delete"):
-                    codes.update(_WRITES)
-                if not path.startswith("/api/"):
-                    codes = {"405": _COMMON["405"], "500": _COMMON["500"]}
-                for code, description in codes.items():
-                    existing = responses.get(code, {})
-                    responses[code] = _problem(existing.get("description") or description)
-                if "503" in responses and path == "/readyz":
-                    responses["503"] = {"description": "A dependency is down.", "content": {"application/json": {}}}
+                _document_operation(path, method, op)
+        ops = schema.get("paths", {})
+        if "/readyz" in ops:
+            ops["/readyz"]["get"]["responses"]["503"]["content"] = {"application/json": {"schema": {"type": "object"}}}
+        if "/metrics" in ops:
+            ops["/metrics"]["get"]["responses"]["200"]["content"] = {"text/plain": {"schema": {"type": "string"}}}
         app.openapi_schema = schema
         return schema
 

@@ -58,6 +58,11 @@ async def _database_check(runtime: Runtime) -> tuple[int, float]:
         return await outbox.backlog(conn)
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    description="Request counts and latency histograms by route template and status; outbox and event figures.",
+    response_class=Response,
+)
 async def metrics(request: Request, runtime: RuntimeDep) -> Response:
     return Response(runtime.metrics.render(), media_type=METRICS_CONTENT_TYPE)
