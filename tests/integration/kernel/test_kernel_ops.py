@@ -141,6 +141,7 @@ async def test_metrics_count_requests_by_route_template_and_status(sqlite_url: s
         assert "7b9b6c4e" not in text and "/no/such/path" not in text
         assert sample(text, "sdo_http_request_duration_seconds_count", method="GET", route=route) == 5
         assert sample(text, "sdo_http_request_duration_seconds_bucket", method="GET", route=route, le="+Inf") == 5
-        assert sample(text, "sdo_http_request_duration_seconds_bucket", method="GET", route=route, le="0.005") is not None
+        fast = sample(text, "sdo_http_request_duration_seconds_bucket", method="GET", route=route, le="0.005")
+        assert fast is not None
         assert "# TYPE sdo_http_request_duration_seconds histogram" in text
         assert "sdo_outbox_backlog" in text
