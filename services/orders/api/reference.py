@@ -15,7 +15,7 @@ from services.orders.domain.pricing import DEFAULT_RATES, KZT
 from shared.auth import Principal, Role, allow, allow_all
 from shared.http.commands import CommandDep
 from shared.http.conditional import json_with_etag
-from shared.http.deps import ReadSessionDep, RuntimeDep
+from shared.http.deps import IfNoneMatch, ReadSessionDep, RuntimeDep
 from shared.http.pagination import CursorQuery, LimitQuery, Page, decode_cursor, split_page
 from shared.http.problems import NotFound
 from shared.http.responses import json_response
@@ -79,7 +79,9 @@ async def list_rates(
     summary="Read one exchange rate",
     description='KZT per unit, with `ETag` (`"0"` while the default applies). All roles.',
 )
-async def get_rate(request: Request, currency: CurrencyPath, _: Anyone, session: ReadSessionDep) -> Response:
+async def get_rate(
+    request: Request, currency: CurrencyPath, _: Anyone, session: ReadSessionDep, if_none_match: IfNoneMatch = None
+) -> Response:
     rate = next((r for r in await _all_rates(session) if r.currency == currency), None)
     if rate is None:
         raise NotFound(f"No exchange rate is known for {currency}.")

@@ -30,7 +30,7 @@ from services.orders.domain.specification import Category
 from shared.auth import Principal, Role, allow, allow_all
 from shared.http.commands import CommandDep
 from shared.http.conditional import etag, is_not_modified, json_with_etag
-from shared.http.deps import ReadSessionDep, RuntimeDep
+from shared.http.deps import IfNoneMatch, ReadSessionDep, RuntimeDep
 from shared.http.pagination import CursorQuery, LimitQuery, Page, decode_cursor, split_page
 from shared.http.responses import json_response
 
@@ -96,6 +96,7 @@ async def changes_feed(
     runtime: RuntimeDep,
     after: Annotated[int, Query(ge=0, description="The `last_seq` of the previous call; 0 from the start.")] = 0,
     limit: LimitQuery = 50,
+    if_none_match: IfNoneMatch = None,  # declared for the documentation; read by is_not_modified
 ) -> Response:
     async with reads.poll_engine(runtime.db).connect() as conn:
         rows = await reads.changes_after(conn, after, limit, principal.supplier_scope)
@@ -113,7 +114,9 @@ async def changes_feed(
     summary="Read an order",
     description=f"The whole order with `ETag`; `If-None-Match` answers 304 when unchanged. All roles. {_SEES}",
 )
-async def get_order(request: Request, order_id: OrderRef, principal: Anyone, session: ReadSessionDep) -> Response:
+async def get_order(
+    request: Request, order_id: OrderRef, principal: Anyone, session: ReadSessionDep, if_none_match: IfNoneMatch = None
+) -> Response:
     row = await reads.order_row(session, order_id, principal.supplier_scope)
     if row is None:
         raise not_found(order_id)
@@ -128,7 +131,9 @@ async def get_order(request: Request, order_id: OrderRef, principal: Anyone, ses
     description="`{id, number, status, version, updated_at}` from one indexed lookup, with `ETag`; "
     f"`If-None-Match` answers 304 when unchanged. The cheapest call to poll. All roles. {_SEES}",
 )
-async def get_status(request: Request, order_id: OrderRef, principal: Anyone, runtime: RuntimeDep) -> Response:
+async def get_status(
+    request: Request, order_id: OrderRef, principal: Anyone, runtime: RuntimeDep, if_none_match: IfNoneMatch = None
+) -> Response:
     async with reads.poll_engine(runtime.db).connect() as conn:
         row = await reads.order_status(conn, order_id, principal.supplier_scope)
     if row is None:
