@@ -60,14 +60,19 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fas
         configure_logging(cfg.log_level, cfg.log_json)
         if not cfg.amqp_url:
             raise BrokerNotConfigured(f"{spec.name}: SDO_AMQP_URL is not set (amqp://... or memory://)")
-        db = Database(cfg.resolved_database_url())
-        await upgrade(db, spec.migrations)
+        # Configuration errors (a bad key) stop the service before it touches the database.
         verifier = TokenVerifier(
             secret=cfg.resolved_jwt_secret(),
             public_key=cfg.jwt_public_key,
             issuer=cfg.jwt_issuer,
             audience=cfg.jwt_audience,
         )
+        db = Database(cfg.resolved_database_url())
+        try:
+            await upgrade(db, spec.migrations)
+        except BaseException:
+            await db.dispose()
+            raise
         runtime = Runtime(name=spec.name, settings=cfg, db=db, verifier=verifier, metrics=metrics)
         runtime.bus = ServiceBus(
             spec.name,

@@ -158,7 +158,14 @@ async def _on_http(request: Request, exc: StarletteHTTPException) -> Response:
 
 
 def _internal_error(request: Request, exc: Exception, headers: Mapping[str, str] | None = None) -> Response:
-    log.error("unhandled_error", path=request.url.path, method=request.method, exc_info=exc)
+    # The request id is named explicitly: Starlette reaches this handler after the middleware unbound it.
+    log.error(
+        "unhandled_error",
+        path=request.url.path,
+        method=request.method,
+        request_id=request.scope.get("sdo.request_id"),
+        exc_info=exc,
+    )
     problem = Problem("An unexpected error occurred; it has been logged.", status=500, slug="internal")
     return problem_response(problem.body(), 500, headers)
 
