@@ -141,6 +141,11 @@ async def store(
     ttl: timedelta,
 ) -> None:
     now = datetime.now(UTC)
+    # Records are kept for the TTL only: the caller's expired ones go as it stores a new one
+    # (a range on the primary key's first column, so the table stays bounded without a sweeper).
+    await session.execute(
+        delete(idempotency_keys).where(idempotency_keys.c.principal == principal, idempotency_keys.c.expires_at <= now)
+    )
     await session.execute(
         insert(idempotency_keys).values(
             principal=principal,
