@@ -141,6 +141,18 @@ async def test_an_expired_key_is_forgotten(database_url: str) -> None:
         assert await scalar(app, "SELECT count(*) FROM sdo_idempotency") == 1
 
 
+async def test_expired_records_of_a_caller_are_purged_as_it_stores_new_ones(database_url: str) -> None:
+    async with widgets(database_url) as (app, client):
+        other = auth("mod_officer", sub="officer-b")
+        for n, headers in enumerate((OFFICER, OFFICER, other)):
+            await client.post("/api/v1/widgets", json={"name": f"p{n}", "size": 1}, headers=keyed(f"old-{n}", headers))
+        await execute(app, "UPDATE sdo_idempotency SET expires_at = created_at")
+        await client.post("/api/v1/widgets", json={"name": "fresh", "size": 1}, headers=keyed("new"))
+        kept = await scalar(app, "SELECT count(*) FROM sdo_idempotency WHERE principal = 'officer-a'")
+        assert kept == 1
+        assert await scalar(app, "SELECT count(*) FROM sdo_idempotency WHERE principal = 'officer-b'") == 1
+
+
 async def test_records_are_kept_for_24_hours(sqlite_url: str) -> None:
     async with widgets(sqlite_url) as (app, client):
         await client.post("/api/v1/widgets", json={"name": "kept", "size": 1}, headers=keyed("key-7"))
