@@ -102,6 +102,9 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fas
         version=spec.version,
         lifespan=lifespan,
         default_response_class=FastJSONResponse,
+        # A trailing slash is a path no operation declares: a 404 problem, not an undocumented 307
+        # that a client would follow with its body and credentials.
+        redirect_slashes=False,
         openapi_tags=[
             *spec.openapi_tags,
             {"name": "audit", "description": "Hash-chained audit log."},
