@@ -77,6 +77,11 @@ async def test_an_unknown_path_is_404(client: httpx.AsyncClient) -> None:
     assert_problem(await client.get("/no/such/thing"), 404)
 
 
+async def test_a_trailing_slash_is_a_404_problem_not_a_redirect(client: httpx.AsyncClient) -> None:
+    assert_problem(await client.get("/api/v1/widgets/", headers=READER), 404)
+    assert_problem(await client.post("/api/v1/widgets/", json={"name": "w", "size": 1}, headers=OFFICER), 404)
+
+
 async def test_an_unknown_resource_is_404(client: httpx.AsyncClient) -> None:
     assert_problem(await client.get(f"/api/v1/widgets/{uuid4()}", headers=READER), 404)
 
