@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.orders import clock
 from services.orders.db.tables import Order, OrderChange, OrderHistory
-from services.orders.domain.lifecycle import Action, apply_action
+from services.orders.domain.lifecycle import Action, OrderStatus, apply_action
 from services.orders.events import announcements
 from shared.uow import UnitOfWork
 
@@ -26,7 +26,10 @@ def note_change(uow: UnitOfWork, order: Order, supplier_id: UUID | None = None) 
     """Append the order's new version to the changes feed.
 
     The row is written at commit under the writer lock, so its ``seq`` follows commit order.
+    Drafts stay off the feed: an order appears there from its publication on.
     """
+    if order.status == OrderStatus.DRAFT:
+        return
     row = {
         "order_id": order.id,
         "number": order.number,
