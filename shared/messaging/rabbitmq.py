@@ -207,10 +207,11 @@ class RabbitMQTransport(Transport):
         )
         try:
             # The outer timeout matters: a robust channel waits for the connection before it publishes.
-            confirmation = await asyncio.wait_for(
-                exchange.publish(message, routing_key=routing_key, mandatory=True, timeout=self.publish_timeout),
-                self.publish_timeout + 1,
-            )
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow the relay's cancellation.
+            async with asyncio.timeout(self.publish_timeout + 1):
+                confirmation = await exchange.publish(
+                    message, routing_key=routing_key, mandatory=True, timeout=self.publish_timeout
+                )
         except DeliveryError as exc:  # nack (e.g. queue full: reject-publish) or returned as unroutable
             raise PublishError(f"broker refused {routing_key}: {exc!r}") from exc
         except CONNECT_ERRORS as exc:  # timeout, channel or connection lost mid-publish
