@@ -34,9 +34,10 @@ _PLAIN: tuple[type, ...] = (int, str, float, bool)
 
 def _coerce(convert: Callable[[Any], Any], part: Any) -> Any:
     if convert in _PLAIN:
-        if not isinstance(part, convert) or (convert is int and isinstance(part, bool)):  # type: ignore[arg-type]
+        accepted = (int, float) if convert is float else convert  # JSON writes 5.0 as 5 in some encoders
+        if not isinstance(part, accepted) or (convert is not bool and isinstance(part, bool)):  # type: ignore[arg-type]
             raise ValueError("wrong type")
-        value = part
+        value = convert(part)
     else:
         value = convert(part)
     # What no database column holds or compares: integers beyond 64 bits, NUL characters in text.

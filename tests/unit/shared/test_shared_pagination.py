@@ -21,6 +21,11 @@ def test_a_cursor_round_trips_its_sort_key() -> None:
     assert decode_cursor(None, int) is None
 
 
+def test_a_float_key_may_arrive_as_an_integer() -> None:
+    assert decode_cursor(encode_cursor([5]), float) == [5.0]
+    assert decode_cursor(encode_cursor([True]), bool) == [True]
+
+
 def test_split_page_gives_a_cursor_only_when_more_rows_follow() -> None:
     assert split_page([1, 2, 3], 3, lambda r: [r]) == ([1, 2, 3], None)
     page, cursor = split_page([1, 2, 3, 4], 3, lambda r: [r])
@@ -44,6 +49,8 @@ def _raw(data: bytes) -> str:
         (encode_cursor([1.5]), (int,)),
         (_raw(b"[18446744073709551615]"), (int,)),
         (encode_cursor([1]), (str,)),
+        (encode_cursor([True]), (float,)),
+        (encode_cursor(["1.5"]), (float,)),
         (encode_cursor(["a\x00b"]), (str,)),
         (encode_cursor([5]), (UUID,)),
         (encode_cursor([None]), (UUID,)),
