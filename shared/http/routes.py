@@ -63,6 +63,7 @@ class RouteTemplates:
         routes = getattr(getattr(app, "router", None), "routes", None)
         if routes is not None and (self._routes_id != id(routes) or id(route) not in self._templates):
             self._index(routes)
+            self._templates.setdefault(id(route), [])  # not served through app.routes: index once only
         candidates = self._templates.get(id(route), [])
         if len(candidates) > 1:
             # One router included at two prefixes: the one whose pattern matches this request.
