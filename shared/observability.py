@@ -60,6 +60,9 @@ class ServiceMetrics:
             ["type", "outcome"],
             registry=r,
         )
+        self.consumer_waiting_for_database = Gauge(
+            "sdo_consumer_waiting_for_database", "Messages held because the database does not answer.", registry=r
+        )
         self.service = service
 
     def render(self) -> bytes:

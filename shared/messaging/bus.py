@@ -46,7 +46,7 @@ class ServiceBus:
         self.subscriptions = dict(subscriptions)
         self.transport: Transport = create_transport(url, publish_timeout=publish_timeout, name=service)
         self.relay = OutboxRelay(db, self.transport, metrics, batch_size=batch_size, poll_seconds=poll_seconds)
-        self.consumer = EventConsumer(service, self.subscriptions, uow_factory, metrics)
+        self.consumer = EventConsumer(service, self.subscriptions, uow_factory, metrics, database=db)
         self.prefetch = prefetch
         self._starter: asyncio.Task[None] | None = None
         self._start_error: str | None = None

@@ -9,6 +9,7 @@ from typing import Any
 import structlog
 from pydantic import ValidationError
 
+from shared.db import Database
 from shared.events.envelope import CloudEvent
 from shared.events.payloads import Payload, payload_model
 from shared.messaging import inbox
@@ -25,6 +26,8 @@ UowFactory = Callable[..., UnitOfWork]
 # outage of the database does not burn through the delivery limit in a few milliseconds.
 RETRY_DELAY_BASE = 0.05
 RETRY_DELAY_MAX = 1.0
+DATABASE_PING_TIMEOUT = 2.0
+DATABASE_RETRY_SECONDS = 1.0
 
 
 class EventConsumer:
@@ -34,11 +37,13 @@ class EventConsumer:
         handlers: Mapping[str, EventHandler],
         uow_factory: UowFactory,
         metrics: ServiceMetrics,
+        database: Database | None = None,
     ) -> None:
         self.service = service
         self.handlers = dict(handlers)
         self.uow_factory = uow_factory
         self.metrics = metrics
+        self.database = database
 
     async def __call__(self, delivery: Delivery) -> None:
         try:
@@ -68,11 +73,38 @@ class EventConsumer:
             # Requeued; the queue's delivery limit moves a message that keeps failing to the DLQ.
             bound.warning("event_handler_failed", error=repr(exc)[:500], deliveries=delivery.delivery_count + 1)
             self.metrics.events_consumed.labels(event.type, "retried").inc()
-            await asyncio.sleep(min(RETRY_DELAY_BASE * 2**delivery.delivery_count, RETRY_DELAY_MAX))
+            if not await self._database_answers():
+                # Not the message's fault: hold it until the database is back, so an outage does not
+                # spend its delivery limit and send good messages to the dead-letter queue.
+                await self._wait_for_database(bound)
+            else:
+                await asyncio.sleep(min(RETRY_DELAY_BASE * 2**delivery.delivery_count, RETRY_DELAY_MAX))
             await self._settle(delivery, ack=False, requeue=True)
             return
         self.metrics.events_consumed.labels(event.type, "applied" if first_time else "duplicate").inc()
         await self._settle(delivery, ack=True)
+
+    async def _database_answers(self) -> bool:
+        if self.database is None:
+            return True
+        try:
+            async with asyncio.timeout(DATABASE_PING_TIMEOUT):
+                await self.database.ping()
+        except Exception:
+            return False
+        return True
+
+    async def _wait_for_database(self, bound: structlog.typing.FilteringBoundLogger) -> None:
+        bound.warning("database_unreachable_holding_message")
+        self.metrics.consumer_waiting_for_database.inc()
+        try:
+            while True:
+                await asyncio.sleep(DATABASE_RETRY_SECONDS)
+                if await self._database_answers():
+                    break
+        finally:
+            self.metrics.consumer_waiting_for_database.dec()
+        bound.info("database_back_requeueing_message")
 
     @staticmethod
     async def _settle(delivery: Delivery, *, ack: bool, requeue: bool = False) -> None:
