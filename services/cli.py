@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 from collections.abc import Iterator
+from uuid import UUID
 
 import uvicorn
 
@@ -91,6 +92,12 @@ def cmd_token(args: argparse.Namespace) -> int:
     if args.role == "supplier" and not args.supplier_id:
         print("sdo token: --supplier-id is required for role supplier", file=sys.stderr)
         return 2
+    if args.supplier_id:
+        try:
+            UUID(args.supplier_id)
+        except ValueError:
+            print("sdo token: --supplier-id must be the supplier's UUID", file=sys.stderr)
+            return 2
     secret = os.environ.get("SDO_JWT_SECRET") or DEV_JWT_SECRET
     print(mint_token(secret, roles=[args.role], sub=args.sub or args.role, supplier_id=args.supplier_id, ttl=args.ttl))
     return 0
