@@ -41,6 +41,9 @@ Supplier = Annotated[Principal, allow(Role.SUPPLIER)]
 Anyone = Annotated[Principal, allow_all()]
 OrderRef = Annotated[str, Path(max_length=64, description="The order's id (UUID) or its number (`SDO-2030-000042`).")]
 
+# `seq` is a BIGINT: a larger `after` is bad input (422), not a value the database fails on (500).
+MAX_SEQ = 2**63 - 1
+
 _NOT_MODIFIED = {304: {"description": "Not modified: the `If-None-Match` ETag is current."}}
 _SEES = "A supplier sees only its own orders (another supplier's order answers 404)."
 
@@ -94,7 +97,9 @@ async def changes_feed(
     request: Request,
     principal: Anyone,
     runtime: RuntimeDep,
-    after: Annotated[int, Query(ge=0, description="The `last_seq` of the previous call; 0 from the start.")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_SEQ, description="The `last_seq` of the previous call; 0 from the start.")
+    ] = 0,
     limit: LimitQuery = 50,
     if_none_match: IfNoneMatch = None,  # declared for the documentation; read by is_not_modified
 ) -> Response:

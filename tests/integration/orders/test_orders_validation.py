@@ -171,3 +171,11 @@ async def test_a_bad_command_body_is_422_naming_the_field(
 async def test_a_feed_position_below_zero_is_422(api: Api) -> None:
     problem = assert_problem(await api.client.get("/api/v1/orders/changes?after=-1", headers=AUDITOR), 422)
     assert problem["errors"][0]["field"] == "after"
+
+
+async def test_a_feed_position_beyond_a_bigint_is_422_not_500(api: Api) -> None:
+    problem = assert_problem(await api.client.get(f"/api/v1/orders/changes?after={2**63}", headers=AUDITOR), 422)
+    assert problem["errors"][0]["field"] == "after"
+    largest = await api.client.get(f"/api/v1/orders/changes?after={2**63 - 1}", headers=AUDITOR)
+    assert largest.status_code == 200, largest.text
+    assert largest.json() == {"changes": [], "last_seq": 2**63 - 1}
