@@ -1,4 +1,4 @@
-"""Alembic, one chain per service, applied at start-up.
+"""Alembic, one chain per service on top of the shared kernel branch, applied at start-up.
 
 Each service has ``migrations/`` with a two-line ``env.py`` calling :func:`run_env`. New
 revisions: ``python -m shared.migrations revision <service> -m "what changed"``.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import os
 import sys
 import tempfile
 import zlib
@@ -26,11 +27,14 @@ from shared.http import idempotency as _idempotency  # noqa: F401
 from shared.messaging import inbox as _inbox  # noqa: F401
 from shared.messaging import outbox as _outbox  # noqa: F401
 
+# The ``shared`` branch (kernel tables every service carries); each service chain depends on it.
+SHARED_VERSIONS = Path(__file__).resolve().parent / "migration_versions"
+
 
 def _config(script_location: Path) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(script_location))
-    cfg.set_main_option("version_locations", str(script_location / "versions"))
+    cfg.set_main_option("version_locations", os.pathsep.join([str(script_location / "versions"), str(SHARED_VERSIONS)]))
     # Split locations on the OS separator only, so a path with spaces stays one location.
     cfg.set_main_option("path_separator", "os")
     return cfg
@@ -74,7 +78,7 @@ async def upgrade(db: Database, script_location: Path) -> None:
             connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
         cfg = _config(script_location)
         cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")
 
     async with _in_process, db.engine.begin() as conn:
         await conn.run_sync(_upgrade)
@@ -91,8 +95,8 @@ def _cli() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         cfg = _config(script_location)
         cfg.set_main_option("sqlalchemy.url", f"sqlite:///{tmp}/autogen.db")
-        command.upgrade(cfg, "head")
-        command.revision(cfg, message=args.message, autogenerate=True)
+        command.upgrade(cfg, "heads")
+        command.revision(cfg, message=args.message, autogenerate=True, head=f"{args.service}@head")
     return 0
 
 
