@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request
+from pydantic import AfterValidator
 from starlette.responses import Response
 
 from services.orders import handlers
@@ -44,6 +45,17 @@ OrderRef = Annotated[str, Path(max_length=64, description="The order's id (UUID)
 # `seq` is a BIGINT: a larger `after` is bad input (422), not a value the database fails on (500).
 MAX_SEQ = 2**63 - 1
 
+
+def _in_utc(moment: datetime) -> datetime:
+    # Compared with UTC columns: an instant with no UTC date (year 1 at +14:00) is bad input, not a 500.
+    try:
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError:
+        raise ValueError("is outside the range of representable UTC timestamps") from None
+
+
+UtcMoment = Annotated[datetime, AfterValidator(_in_utc)]
+
 _NOT_MODIFIED = {304: {"description": "Not modified: the `If-None-Match` ETag is current."}}
 _SEES = "A supplier sees only its own orders (another supplier's order answers 404)."
 
@@ -72,7 +84,7 @@ async def list_orders(
     status: OrderStatus | None = None,
     category: Category | None = None,
     supplier_id: UUID | None = None,
-    updated_since: Annotated[datetime | None, Query(description="RFC 3339; orders changed at or after.")] = None,
+    updated_since: Annotated[UtcMoment | None, Query(description="RFC 3339; orders changed at or after.")] = None,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Response:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, NamedTuple
 from uuid import uuid4
 
@@ -179,3 +179,21 @@ async def test_a_feed_position_beyond_a_bigint_is_422_not_500(api: Api) -> None:
     largest = await api.client.get(f"/api/v1/orders/changes?after={2**63 - 1}", headers=AUDITOR)
     assert largest.status_code == 200, largest.text
     assert largest.json() == {"changes": [], "last_seq": 2**63 - 1}
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+async def test_an_updated_since_without_a_utc_date_is_422_not_500(api: Api, moment: str) -> None:
+    response = await api.client.get("/api/v1/orders", params={"updated_since": moment}, headers=AUDITOR)
+    problem = assert_problem(response, 422)
+    assert problem["errors"][0]["field"] == "updated_since"
+
+
+async def test_updated_since_with_an_offset_means_the_same_instant_in_utc(api: Api) -> None:
+    order = await create(api.client)
+    changed = datetime.fromisoformat(order["updated_at"])
+    as_astana = changed.astimezone(timezone(timedelta(hours=5))).isoformat()
+    later = (changed + timedelta(seconds=1)).astimezone(timezone(timedelta(hours=5))).isoformat()
+    listed = await api.client.get("/api/v1/orders", params={"updated_since": as_astana, "limit": 500}, headers=AUDITOR)
+    assert order["id"] in [o["id"] for o in listed.json()["items"]]
+    listed = await api.client.get("/api/v1/orders", params={"updated_since": later, "limit": 500}, headers=AUDITOR)
+    assert order["id"] not in [o["id"] for o in listed.json()["items"]]
