@@ -55,7 +55,13 @@ class Command:
             str | None,
             Header(
                 alias="Idempotency-Key",
-                description="Retry-safe key: the same key and body within 24 h replays the first response.",
+                description="Retry-safe key: the same key and body within 24 h replays the first response. "
+                "1 to 200 visible ASCII characters, inner spaces allowed.",
+                json_schema_extra={
+                    "minLength": 1,
+                    "maxLength": idempotency.MAX_KEY_LENGTH,
+                    "pattern": idempotency.KEY_PATTERN,
+                },
             ),
         ] = None,
         if_match: Annotated[

@@ -7,6 +7,7 @@ Same key, different request: 422. Same key while the first request is still runn
 from __future__ import annotations
 
 import hashlib
+import re
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,10 @@ from shared.http.problems import Conflict, ValidationProblem
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
+# Visible ASCII with inner spaces (an sf-string, as in the IETF Idempotency-Key draft): what a header
+# carries unchanged; the OpenAPI document declares the same pattern.
+KEY_PATTERN = rf"^[!-~](?:[ -~]{{0,{MAX_KEY_LENGTH - 2}}}[!-~])?$"
+_KEY = re.compile(KEY_PATTERN)
 
 idempotency_keys = Table(
     "sdo_idempotency",
@@ -66,8 +71,9 @@ def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
 
 
 def validate_key(key: str) -> str:
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise ValidationProblem([{"field": HEADER, "message": f"must be 1 to {MAX_KEY_LENGTH} printable characters"}])
+    if not _KEY.match(key):
+        message = f"must be 1 to {MAX_KEY_LENGTH} visible ASCII characters (inner spaces allowed)"
+        raise ValidationProblem([{"field": HEADER, "message": message}])
     return key
 
 
