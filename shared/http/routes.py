@@ -32,11 +32,20 @@ def original_route(served: Any) -> Any:
 
 
 def allowed_methods(routes: Iterable[Any], scope: Scope) -> set[str]:
-    """Every method some route serves at the scope's path."""
+    """Every method the resource at the scope's path serves: the routes of the template that matches first.
+
+    Routes of other templates that would also match (``/orders/{order_id}`` for ``/orders/changes``) are
+    another resource in the document; their methods are not this one's.
+    """
     methods: set[str] = set()
+    template: str | None = None
     for route in routes:
         route_methods = getattr(route, "methods", None)
-        if route_methods and route.matches(scope)[0] != Match.NONE:
+        if not route_methods or route.matches(scope)[0] == Match.NONE:
+            continue
+        path = getattr(route, "path_format", None) or getattr(route, "path", None)
+        template = template or path
+        if path == template:
             methods |= set(route_methods)
     return methods
 

@@ -57,3 +57,27 @@ async def test_allow_names_every_method_at_the_path() -> None:
     assert response.status_code == 405
     assert response.headers["Allow"] == "DELETE, GET"
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_allow_names_the_methods_of_the_matching_template_only() -> None:
+    # `/orders/changes` also matches `/orders/{order_id}`: its PATCH is another resource's method.
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/orders/changes")
+    async def changes() -> dict[str, str]:
+        return {}
+
+    @app.get("/orders/{order_id}")
+    async def read(order_id: str) -> dict[str, str]:
+        return {}
+
+    @app.patch("/orders/{order_id}")
+    async def edit(order_id: str) -> dict[str, str]:
+        return {}
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        listed = await client.options("/orders/changes")
+        one = await client.post("/orders/42")
+    assert (listed.status_code, listed.headers["Allow"]) == (405, "GET")
+    assert (one.status_code, one.headers["Allow"]) == (405, "GET, PATCH")
