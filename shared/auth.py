@@ -56,10 +56,12 @@ class Principal:
 
     @property
     def supplier_scope(self) -> UUID | None:
-        """The only supplier this caller may see, or None when it may see every supplier."""
-        if Role.SUPPLIER in self.roles and not (self.roles - {Role.SUPPLIER}):
-            return self.supplier_id
-        return None
+        """The only supplier this caller may see, or None when it may see every supplier.
+
+        A token that carries the supplier role is scoped to its supplier whatever else it carries,
+        so adding a role can never widen what a supplier's credentials reach.
+        """
+        return self.supplier_id if Role.SUPPLIER in self.roles else None
 
     def can_see_supplier(self, supplier_id: UUID | None) -> bool:
         scope = self.supplier_scope

@@ -13,6 +13,7 @@ from shared.db import Database
 from shared.events.envelope import CloudEvent
 from shared.events.payloads import Payload, payload_model
 from shared.messaging import inbox
+from shared.messaging.topology import DELIVERY_LIMIT
 from shared.messaging.transport import Delivery
 from shared.observability import ServiceMetrics
 from shared.uow import UnitOfWork
@@ -72,6 +73,13 @@ class EventConsumer:
         except Exception as exc:
             # Requeued; the queue's delivery limit moves a message that keeps failing to the DLQ.
             bound.warning("event_handler_failed", error=repr(exc)[:500], deliveries=delivery.delivery_count + 1)
+            if delivery.delivery_count + 1 >= DELIVERY_LIMIT and await self._database_answers():
+                # The contract's count: a message that fails 5 times goes to the DLQ. The queue's own
+                # x-delivery-limit stays as the backstop for deliveries that are never settled.
+                bound.error("event_dead_lettered", deliveries=delivery.delivery_count + 1)
+                self.metrics.events_consumed.labels(event.type, "dead_lettered").inc()
+                await self._settle(delivery, ack=False, requeue=False)
+                return
             self.metrics.events_consumed.labels(event.type, "retried").inc()
             if not await self._database_answers():
                 # Not the message's fault: hold it until the database is back, so an outage does not
