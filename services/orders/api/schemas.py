@@ -63,7 +63,14 @@ Aql = Annotated[
     WithJsonSchema({"type": "number", "enum": [float(v) for v in AQL_VALUES], "default": 1.0}),
 ]
 Bound = Annotated[Decimal, Field(allow_inf_nan=False), _AS_NUMBER, WithJsonSchema({"type": "number"})]
-Count = Annotated[int, Field(strict=True, gt=0, le=MAX_QUANTITY)]
+
+
+def _whole_number(value: Any) -> Any:
+    # JSON Schema's integer: 12 and 12.0 are the same number. Strings and booleans stay refused (strict).
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Count = Annotated[int, Field(strict=True, gt=0, le=MAX_QUANTITY), BeforeValidator(_whole_number)]
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_LENGTH)]
 
 

@@ -197,3 +197,10 @@ async def test_updated_since_with_an_offset_means_the_same_instant_in_utc(api: A
     assert order["id"] in [o["id"] for o in listed.json()["items"]]
     listed = await api.client.get("/api/v1/orders", params={"updated_since": later, "limit": 500}, headers=AUDITOR)
     assert order["id"] not in [o["id"] for o in listed.json()["items"]]
+
+
+async def test_a_whole_number_written_with_a_fraction_is_an_integer(api: Api) -> None:
+    # JSON Schema's integer: 12.0 is 12. A string or a real fraction stays refused.
+    order = await create(api.client, quantity=12.0)
+    assert order["quantity"] == 12
+    assert_problem(await api.client.post("/api/v1/orders", json=spec(quantity="12"), headers=MOD), 422)
