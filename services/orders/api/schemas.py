@@ -188,12 +188,22 @@ class OrderCreate(_Specification):
     technical_requirements: list[Requirement] = Field(max_length=500)
 
 
+def _patch_schema(schema: dict[str, Any]) -> None:
+    # A field may be left out (it keeps its value) but never null (`_no_nulls`): the document offers no null.
+    for field in schema.get("properties", {}).values():
+        branches = [b for b in field.pop("anyOf", []) if b != {"type": "null"}]
+        if len(branches) == 1:
+            field.update(branches[0])
+        elif branches:
+            field["anyOf"] = branches
+        field.pop("default", None)  # left out means unchanged, never a default
+    schema["examples"] = [{"quantity": 14, "delivery_deadline": "2030-09-30"}]
+
+
 class OrderPatch(_Specification):
     """Fields to change while the order is a `draft`; a field left out keeps its value."""
 
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"quantity": 14, "delivery_deadline": "2030-09-30"}]}
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_patch_schema)
 
     title: Text | None = None
     category: Category | None = None

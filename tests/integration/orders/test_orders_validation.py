@@ -204,3 +204,9 @@ async def test_a_whole_number_written_with_a_fraction_is_an_integer(api: Api) ->
     order = await create(api.client, quantity=12.0)
     assert order["quantity"] == 12
     assert_problem(await api.client.post("/api/v1/orders", json=spec(quantity="12"), headers=MOD), 422)
+
+
+async def test_the_document_offers_no_null_and_no_default_to_patch(api: Api) -> None:
+    document = (await api.client.get("/openapi.json")).json()
+    patch = document["components"]["schemas"]["OrderPatch"]["properties"]
+    assert all("null" not in str(field) and "default" not in field for field in patch.values()), patch
