@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
+from pydantic import WithJsonSchema
 from starlette.responses import Response
 
 from services.orders import handlers
@@ -25,7 +26,12 @@ router = APIRouter(prefix="/api/v1")
 Ministry = Annotated[Principal, allow(Role.MOD_OFFICER, Role.INTEGRATION)]
 Analyst = Annotated[Principal, allow(Role.MOD_OFFICER, Role.MIC_OFFICER, Role.AUDITOR, Role.INTEGRATION)]
 Anyone = Annotated[Principal, allow_all()]
-CurrencyPath = Annotated[str, Path(min_length=1, max_length=8, description="ISO 4217 code, e.g. `USD`.")]
+# The document states the rule the handlers apply (three upper-case letters); any other value is refused.
+CurrencyPath = Annotated[
+    str,
+    Path(min_length=1, max_length=8, description="ISO 4217 code, e.g. `USD`."),
+    WithJsonSchema({"type": "string", "pattern": "^[A-Z]{3}$", "examples": ["USD"]}),
+]
 
 
 @router.get(

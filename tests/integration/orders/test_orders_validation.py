@@ -210,3 +210,10 @@ async def test_the_document_offers_no_null_and_no_default_to_patch(api: Api) -> 
     document = (await api.client.get("/openapi.json")).json()
     patch = document["components"]["schemas"]["OrderPatch"]["properties"]
     assert all("null" not in str(field) and "default" not in field for field in patch.values()), patch
+
+
+async def test_the_document_states_the_currency_code_pattern(api: Api) -> None:
+    document = (await api.client.get("/openapi.json")).json()
+    for method in ("get", "put"):
+        currency = document["paths"]["/api/v1/exchange-rates/{currency}"][method]["parameters"][0]
+        assert currency["schema"]["pattern"] == "^[A-Z]{3}$"
