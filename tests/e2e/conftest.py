@@ -1,13 +1,19 @@
-"""The three services as separate processes (`sdo serve`), on RabbitMQ, each with its own database."""
+"""The services as separate processes (`sdo serve`), on RabbitMQ, each service with its own database.
+
+`suite` runs one process per service, on SQLite files and on PostgreSQL; `replicated_suite` runs two
+processes of every service sharing that service's PostgreSQL database, as production does.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,27 +36,31 @@ class Suite:
     urls: dict[str, str]
     logs: dict[str, Path]
 
-    def client(self, service: str) -> httpx.Client:
-        return httpx.Client(base_url=self.urls[service], timeout=10)
+    def client(self, instance: str) -> httpx.Client:
+        return httpx.Client(base_url=self.urls[instance], timeout=10)
 
 
-@pytest.fixture
-def suite(rabbitmq_url: str, tmp_path: Path) -> Iterator[Suite]:
-    ports = {name: _free_port() for name in SERVICES}
-    env = {
+@contextmanager
+def launch(instances: dict[str, dict[str, str]], amqp_url: str, tmp_path: Path) -> Iterator[Suite]:
+    """Start one `sdo serve` process per instance (name -> extra environment) and wait until ready."""
+    base_env = {
         **os.environ,
-        "SDO_AMQP_URL": rabbitmq_url,
+        "SDO_AMQP_URL": amqp_url,
         "SDO_JWT_SECRET": support.JWT_SECRET,
         "SDO_DATA_DIR": str(tmp_path),
         "SDO_RELAY_POLL_SECONDS": "0.2",
     }
     processes: dict[str, subprocess.Popen[bytes]] = {}
-    logs = {name: tmp_path / f"{name}.log" for name in SERVICES}
-    for name in SERVICES:
-        cmd = [sys.executable, "-m", "services.cli", "serve", name, "--host", "127.0.0.1", "--port", str(ports[name])]
-        processes[name] = subprocess.Popen(cmd, env=env, stdout=logs[name].open("wb"), stderr=subprocess.STDOUT)
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    logs = {name: tmp_path / f"{name}.log" for name in instances}
+    urls: dict[str, str] = {}
     try:
+        for name, extra in instances.items():
+            service, port = name.split("-")[0], _free_port()
+            cmd = [sys.executable, "-m", "services.cli", "serve", service, "--host", "127.0.0.1", "--port", str(port)]
+            processes[name] = subprocess.Popen(
+                cmd, env={**base_env, **extra}, stdout=logs[name].open("wb"), stderr=subprocess.STDOUT
+            )
+            urls[name] = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         for name, url in urls.items():
             while True:
@@ -74,3 +84,39 @@ def suite(rabbitmq_url: str, tmp_path: Path) -> Iterator[Suite]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 pytest.fail(f"{name} did not stop on SIGTERM")
+
+
+@contextmanager
+def postgres_databases() -> Iterator[dict[str, str]]:
+    urls = {name: asyncio.run(support.create_pg_database()) for name in SERVICES}
+    try:
+        yield urls
+    finally:
+        for url in urls.values():
+            asyncio.run(support.drop_pg_database(url))
+
+
+def _database_env(service: str, url: str) -> dict[str, str]:
+    return {f"SDO_{service.upper()}_DATABASE_URL": url}
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def suite(request: pytest.FixtureRequest, rabbitmq_url: str, tmp_path: Path) -> Iterator[Suite]:
+    if request.param == "sqlite":
+        with launch({name: {} for name in SERVICES}, rabbitmq_url, tmp_path) as running_suite:
+            yield running_suite
+        return
+    with postgres_databases() as databases:
+        instances = {name: _database_env(name, databases[name]) for name in SERVICES}
+        with launch(instances, rabbitmq_url, tmp_path) as running_suite:
+            yield running_suite
+
+
+@pytest.fixture
+def replicated_suite(rabbitmq_url: str, tmp_path: Path) -> Iterator[Suite]:
+    with postgres_databases() as databases:
+        instances = {
+            f"{name}-{replica}": _database_env(name, databases[name]) for name in SERVICES for replica in (1, 2)
+        }
+        with launch(instances, rabbitmq_url, tmp_path) as running_suite:
+            yield running_suite
