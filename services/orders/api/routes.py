@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 from starlette.responses import Response
 
 from services.orders import handlers
@@ -54,7 +55,18 @@ def _in_utc(moment: datetime) -> datetime:
         raise ValueError("is outside the range of representable UTC timestamps") from None
 
 
-UtcMoment = Annotated[datetime, AfterValidator(_in_utc)]
+# RFC 3339 as the document says (format date-time): pydantic alone would also read "0.5" or "1700000000"
+# as Unix time, or a date-time without an offset as local time.
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+
+
+def _rfc3339(value: Any) -> Any:
+    if isinstance(value, str) and not _RFC3339.fullmatch(value):
+        raise ValueError("must be an RFC 3339 date-time with an offset, e.g. 2030-01-31T09:00:00Z")
+    return value
+
+
+UtcMoment = Annotated[datetime, BeforeValidator(_rfc3339), AfterValidator(_in_utc)]
 
 _NOT_MODIFIED = {304: {"description": "Not modified: the `If-None-Match` ETag is current."}}
 _SEES = "A supplier sees only its own orders (another supplier's order answers 404)."

@@ -217,3 +217,9 @@ async def test_the_document_states_the_currency_code_pattern(api: Api) -> None:
     for method in ("get", "put"):
         currency = document["paths"]["/api/v1/exchange-rates/{currency}"][method]["parameters"][0]
         assert currency["schema"]["pattern"] == "^[A-Z]{3}$"
+
+
+@pytest.mark.parametrize("moment", ["0.5", "1700000000", "2030-01-31", "2030-01-31T09:00:00", "yesterday"])
+async def test_updated_since_is_rfc_3339_with_an_offset_and_nothing_else(api: Api, moment: str) -> None:
+    response = await api.client.get("/api/v1/orders", params={"updated_since": moment}, headers=AUDITOR)
+    assert assert_problem(response, 422)["errors"][0]["field"] == "updated_since"
