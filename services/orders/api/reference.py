@@ -32,6 +32,12 @@ CurrencyPath = Annotated[
     Path(min_length=1, max_length=8, description="ISO 4217 code, e.g. `USD`."),
     WithJsonSchema({"type": "string", "pattern": "^[A-Z]{3}$", "examples": ["USD"]}),
 ]
+# KZT is the unit of account (always 1): a rate can be set for any other currency only.
+RateCurrencyPath = Annotated[
+    str,
+    Path(min_length=1, max_length=8, description="ISO 4217 code other than KZT, e.g. `USD`."),
+    WithJsonSchema({"type": "string", "pattern": "^(?!KZT$)[A-Z]{3}$", "examples": ["USD"]}),
+]
 
 
 @router.get(
@@ -104,5 +110,5 @@ async def get_rate(
     "keep the KZT value of their award. KZT itself cannot be set. `If-Match` guards against lost updates. "
     "Roles: mod_officer, integration.",
 )
-async def set_rate(currency: CurrencyPath, body: RateUpdate, principal: Ministry, cmd: CommandDep) -> Response:
+async def set_rate(currency: RateCurrencyPath, body: RateUpdate, principal: Ministry, cmd: CommandDep) -> Response:
     return await cmd.run(principal, lambda uow: handlers.set_exchange_rate(uow, currency, body, cmd.if_match))
