@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Query, Request
-from pydantic import AfterValidator
+from pydantic import AfterValidator, WithJsonSchema
 from starlette.responses import Response
 
 from services.suppliers import handlers, queries
@@ -280,9 +280,11 @@ async def check_eligibility(
     certifications: Annotated[
         str | None, Query(max_length=2000, description="Required standards, comma-separated: `ISO 9001,AQAP-2110`.")
     ] = None,
-    min_local_content: Annotated[Decimal, Query(ge=0, le=100, description="Minimum local content, percent.")] = Decimal(
-        0
-    ),
+    min_local_content: Annotated[
+        Decimal,
+        Query(ge=0, le=100, description="Minimum local content, percent."),
+        WithJsonSchema({"type": "number", "minimum": 0, "maximum": 100}),
+    ] = Decimal(0),
     security_clearance: Annotated[bool, Query(description="Whether the order needs a security clearance.")] = False,
     on: Annotated[date | None, Query(description="Date validity is judged at; default today (UTC).")] = None,
 ) -> Response:

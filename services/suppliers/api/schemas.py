@@ -11,7 +11,16 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
 from services.suppliers.domain.identity import DOMESTIC_COUNTRY, normalize_country, validate_bin
 
@@ -28,7 +37,12 @@ def _as_utc(value: datetime) -> datetime:
 UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
-Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]
+# The document says number (0-100); a decimal string is read too, as the orders service does.
+Percent = Annotated[
+    Decimal,
+    Field(ge=0, le=100, decimal_places=2),
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": 100}),
+]
 
 
 class _Request(BaseModel):

@@ -1,0 +1,27 @@
+"""The suppliers OpenAPI document states what the service enforces, so a client that follows it is not refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from supplier_fixtures import suppliers_app
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    # Building the document needs no lifespan: nothing is connected.
+    return suppliers_app("sqlite+aiosqlite://", "memory://suppliers-document").openapi()
+
+
+def _parameter(document: dict[str, Any], path: str, name: str) -> dict[str, Any]:
+    parameters = document["paths"][path]["get"]["parameters"]
+    return next(p for p in parameters if p["name"] == name)
+
+
+def test_percentages_are_numbers_from_0_to_100(document: dict[str, Any]) -> None:
+    share = document["components"]["schemas"]["SupplierCreate"]["properties"]["local_content_share"]
+    minimum = _parameter(document, "/api/v1/suppliers/{supplier_id}/eligibility", "min_local_content")["schema"]
+    for schema in (share, minimum):
+        assert (schema["type"], schema["minimum"], schema["maximum"]) == ("number", 0, 100)
+        assert "anyOf" not in schema
