@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Query, Request
-from pydantic import AfterValidator, WithJsonSchema
+from pydantic import WithJsonSchema
 from starlette.responses import Response
 
 from services.suppliers import handlers, queries
@@ -18,6 +18,7 @@ from services.suppliers.api.schemas import (
     Category,
     CertificationCreate,
     CertificationPublic,
+    CountryCode,
     DiversificationPublic,
     EligibilityPublic,
     LicenseCreate,
@@ -33,7 +34,6 @@ from services.suppliers.api.schemas import (
 from services.suppliers.api.views import scorecard_public
 from services.suppliers.db.repository import SupplierFilter
 from services.suppliers.domain.eligibility import AwardRequirement
-from services.suppliers.domain.identity import normalize_country
 from services.suppliers.domain.status import SupplierAction
 from shared.auth import Principal, Role, allow, allow_all
 from shared.http.commands import CommandDep
@@ -50,7 +50,6 @@ NotSupplier = Annotated[
     Principal, allow(Role.MOD_OFFICER, Role.MIC_OFFICER, Role.QUALITY_INSPECTOR, Role.AUDITOR, Role.INTEGRATION)
 ]
 Analyst = Annotated[Principal, allow(Role.MOD_OFFICER, Role.MIC_OFFICER, Role.AUDITOR, Role.INTEGRATION)]
-Country = Annotated[str, AfterValidator(normalize_country)]
 
 _CREATED: dict[int | str, dict[str, Any]] = {
     201: {"headers": {"Location": {"description": "URL of the new resource.", "schema": {"type": "string"}}}}
@@ -100,7 +99,7 @@ async def list_suppliers(
     session: ReadSessionDep,
     status: SupplierStatusName | None = None,
     category: Category | None = None,
-    country: Annotated[Country | None, Query(description="ISO 3166-1 alpha-2 code.")] = None,
+    country: Annotated[CountryCode | None, Query(description="ISO 3166-1 alpha-2 code.")] = None,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Response:

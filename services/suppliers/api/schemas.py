@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
+import pycountry
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -42,6 +43,13 @@ Percent = Annotated[
     Decimal,
     Field(ge=0, le=100, decimal_places=2),
     WithJsonSchema({"type": "number", "minimum": 0, "maximum": 100}),
+]
+# ISO 3166-1 alpha-2; the document lists the assigned codes (a lower-case one is read as upper case).
+COUNTRY_CODES: tuple[str, ...] = tuple(sorted(country.alpha_2 for country in pycountry.countries))
+CountryCode = Annotated[
+    str,
+    AfterValidator(normalize_country),
+    WithJsonSchema({"type": "string", "enum": list(COUNTRY_CODES), "examples": ["KZ"]}),
 ]
 
 
@@ -75,7 +83,7 @@ class SupplierCreate(_Request):
     )
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-    country: str = Field(description="ISO 3166-1 alpha-2 code, e.g. `KZ`.")
+    country: CountryCode = Field(description="ISO 3166-1 alpha-2 code, e.g. `KZ`.")
     bin: str | None = Field(
         default=None,
         validate_default=True,
@@ -91,11 +99,6 @@ class SupplierCreate(_Request):
     categories: list[Category] = Field(min_length=1, description="Order categories the supplier works in.")
     local_content_share: Percent = Field(description="Kazakhstan local content, percent 0-100.")
     security_clearance: bool = Field(default=False, description="Holds a clearance for classified work.")
-
-    @field_validator("country")
-    @classmethod
-    def _country(cls, value: str) -> str:
-        return normalize_country(value)
 
     @field_validator("bin")
     @classmethod

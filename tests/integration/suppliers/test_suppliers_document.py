@@ -25,3 +25,11 @@ def test_percentages_are_numbers_from_0_to_100(document: dict[str, Any]) -> None
     for schema in (share, minimum):
         assert (schema["type"], schema["minimum"], schema["maximum"]) == ("number", 0, 100)
         assert "anyOf" not in schema
+
+
+def test_a_country_is_one_of_the_assigned_alpha_2_codes(document: dict[str, Any]) -> None:
+    body = document["components"]["schemas"]["SupplierCreate"]["properties"]["country"]
+    query = _parameter(document, "/api/v1/suppliers", "country")["schema"]["anyOf"][0]
+    for schema in (body, query):
+        assert {"KZ", "TR", "DE"} <= set(schema["enum"])
+        assert "XX" not in schema["enum"] and all(len(code) == 2 and code.isupper() for code in schema["enum"])
