@@ -62,6 +62,12 @@ _STATUS_CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 
 
+# Required and never null, as the document says: the annotation is not Optional so FastAPI offers no null,
+# and the default lets a missing body reach `_required_reason`, which names the field it lacks.
+ReasonBody = Annotated[RequiredReason, Body()]
+_BODY_REQUIRED: dict[str, Any] = {"requestBody": {"required": True}}
+
+
 def _required_reason(body: RequiredReason | None) -> str:
     # A missing body is reported on the field it lacks, like an empty one.
     if body is None:
@@ -196,11 +202,15 @@ async def verify_supplier(
     "/suppliers/{supplier_id}/suspend",
     response_model=SupplierPublic,
     responses=_STATUS_CONFLICT,
+    openapi_extra=_BODY_REQUIRED,
     summary="Suspend a supplier",
     description="`active` -> `suspended`; `reason` required." + _WRITE_NOTE,
 )
 async def suspend_supplier(
-    supplier_id: UUID, principal: Officer, cmd: CommandDep, body: Annotated[RequiredReason | None, Body()] = None
+    supplier_id: UUID,
+    principal: Officer,
+    cmd: CommandDep,
+    body: ReasonBody = None,  # type: ignore[assignment]
 ) -> Response:
     reason = _required_reason(body)
     return await cmd.run(
@@ -228,11 +238,15 @@ async def reinstate_supplier(
     "/suppliers/{supplier_id}/exclude",
     response_model=SupplierPublic,
     responses=_STATUS_CONFLICT,
+    openapi_extra=_BODY_REQUIRED,
     summary="Exclude a supplier",
     description="`pending`, `active` or `suspended` -> `excluded` (final); `reason` required." + _WRITE_NOTE,
 )
 async def exclude_supplier(
-    supplier_id: UUID, principal: Officer, cmd: CommandDep, body: Annotated[RequiredReason | None, Body()] = None
+    supplier_id: UUID,
+    principal: Officer,
+    cmd: CommandDep,
+    body: ReasonBody = None,  # type: ignore[assignment]
 ) -> Response:
     reason = _required_reason(body)
     return await cmd.run(

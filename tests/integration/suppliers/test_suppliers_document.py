@@ -33,3 +33,10 @@ def test_a_country_is_one_of_the_assigned_alpha_2_codes(document: dict[str, Any]
     for schema in (body, query):
         assert {"KZ", "TR", "DE"} <= set(schema["enum"])
         assert "XX" not in schema["enum"] and all(len(code) == 2 and code.isupper() for code in schema["enum"])
+
+
+@pytest.mark.parametrize("action", ["suspend", "exclude"])
+def test_a_reason_body_is_required_and_never_null(document: dict[str, Any], action: str) -> None:
+    body = document["paths"][f"/api/v1/suppliers/{{supplier_id}}/{action}"]["post"]["requestBody"]
+    assert body["required"] is True
+    assert body["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/RequiredReason"}
