@@ -7,6 +7,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
+from pydantic import WithJsonSchema
 from starlette.responses import Response
 
 from services.quality import handlers
@@ -21,6 +22,7 @@ from services.quality.api.schemas import (
 )
 from services.quality.db import repository
 from services.quality.domain.sampling import DEFAULT_LEVEL, plan_for
+from services.quality.domain.sampling_tables import AQL_VALUES, LEVELS
 from shared.auth import Principal, Role, allow, allow_all
 from shared.http.commands import CommandDep
 from shared.http.conditional import json_with_etag
@@ -32,6 +34,11 @@ router = APIRouter(prefix="/api/v1")
 
 Reader = Annotated[Principal, allow_all()]
 Inspector = Annotated[Principal, allow(Role.QUALITY_INSPECTOR)]
+
+# The document states what `plan_for` accepts (it checks and names each field itself).
+_LOT_SIZE = WithJsonSchema({"type": "integer", "minimum": 1, "examples": [1000]})
+_AQL = WithJsonSchema({"type": "number", "enum": [float(aql) for aql in AQL_VALUES], "examples": [1.0]})
+_LEVEL = WithJsonSchema({"type": "string", "enum": list(LEVELS), "default": DEFAULT_LEVEL})
 
 _READERS = "Roles: all; a supplier sees only its own orders' records (another's answers 404)."
 _NOT_MODIFIED = {304: {"description": "Unchanged since the `ETag` given in `If-None-Match`."}}
@@ -47,9 +54,9 @@ _NOT_MODIFIED = {304: {"description": "Unchanged since the `ETag` given in `If-N
 )
 async def sampling_plan(
     _: Reader,
-    lot_size: Annotated[int, Query(description="Units in the lot, at least 1.", examples=[1000])],
-    aql: Annotated[str, Query(description="One of 0.065 ... 10 (ISO 2859-1 AQLs).", examples=["1.0"])],
-    level: Annotated[str, Query(description="General inspection level: I, II or III.")] = DEFAULT_LEVEL,
+    lot_size: Annotated[int, Query(description="Units in the lot, at least 1."), _LOT_SIZE],
+    aql: Annotated[str, Query(description="One of 0.065 ... 10 (ISO 2859-1 AQLs)."), _AQL],
+    level: Annotated[str, Query(description="General inspection level: I, II or III."), _LEVEL] = DEFAULT_LEVEL,
 ) -> SamplingPlanPublic:
     return SamplingPlanPublic.of(plan_for(lot_size, aql, level))
 
