@@ -138,7 +138,8 @@ def install_openapi(app: FastAPI) -> None:
                 _document_operation(path, method, op)
         ops = schema.get("paths", {})
         if "/readyz" in ops:
-            ops["/readyz"]["get"]["responses"]["503"]["content"] = {"application/json": {"schema": {"type": "object"}}}
+            not_ready = ops["/readyz"]["get"]["responses"]["503"]
+            not_ready.update(_problem(not_ready.get("description") or "A dependency is down."))
         if "/metrics" in ops:
             ops["/metrics"]["get"]["responses"]["200"]["content"] = {"text/plain": {"schema": {"type": "string"}}}
         app.openapi_schema = schema

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from shared.http.deps import RuntimeDep
-from shared.http.responses import json_response
+from shared.http.problems import ServiceUnavailable
+from shared.http.responses import json_response, problem_response
 from shared.messaging import outbox
 from shared.observability import METRICS_CONTENT_TYPE
 from shared.runtime import Runtime
@@ -25,8 +26,9 @@ async def healthz() -> dict[str, str]:
 @router.get(
     "/readyz",
     summary="Readiness",
-    description="Database and broker reachable. 503 names the one that is not, with the outbox backlog.",
-    responses={503: {"description": "A dependency is down."}},
+    description="Database and broker reachable. 503 is a problem whose `checks` name the one that is not; "
+    "`checks` also carries the outbox backlog.",
+    responses={503: {"description": "A dependency is down; `checks` names it."}},
 )
 async def readyz(runtime: RuntimeDep) -> Response:
     checks: dict[str, Any] = {}
@@ -49,8 +51,12 @@ async def readyz(runtime: RuntimeDep) -> Response:
         checks["broker"] = {"status": "down", "error": problem}
     else:
         checks["broker"] = {"status": "ok"}
-    body = {"status": "ready" if ready else "not_ready", "service": runtime.name, "checks": checks}
-    return json_response(body, 200 if ready else 503, None if ready else {"Retry-After": "5"})
+    if ready:
+        return json_response({"status": "ready", "service": runtime.name, "checks": checks})
+    # An error like any other (RFC 9457), naming what is down in `checks`.
+    down = ", ".join(name for name, check in checks.items() if check.get("status") == "down")
+    problem = ServiceUnavailable(f"Not ready: {down} down.", slug="not-ready", service=runtime.name, checks=checks)
+    return problem_response(problem.body(), problem.status, problem.headers)
 
 
 async def _database_check(runtime: Runtime) -> tuple[int, float]:

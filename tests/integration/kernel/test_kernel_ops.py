@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from tests.integration.kernel.kernel_app import create_app
 from tests.integration.kernel.kernel_support import scalar, settings, widgets
-from tests.support import auth
+from tests.support import assert_problem, auth
 
 OFFICER = auth("mod_officer")
 
@@ -57,10 +57,9 @@ async def test_readyz_is_503_naming_the_database_when_it_is_down(database_url: s
     async with widgets(database_url) as (app, client):
         async with broken_engine(app, unreachable_url(database_url, tmp_path)):
             ready = await client.get("/readyz")
-            assert ready.status_code == 503, ready.text
+            body = assert_problem(ready, 503)
             assert ready.headers["Retry-After"].isdigit()
-            body = ready.json()
-            assert body["status"] == "not_ready"
+            assert body["type"] == "urn:sdo:problem:not-ready" and "database" in body["detail"]
             assert body["checks"]["database"]["status"] == "down"
             assert body["checks"]["broker"]["status"] == "ok"
             assert (await client.get("/healthz")).status_code == 200
