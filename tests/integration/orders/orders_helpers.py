@@ -99,9 +99,13 @@ async def lot_verdict(app: FastAPI, order_id: str, accepted: bool, **extra: Any)
     return await inject(app, EventType.QUALITY_LOT_REJECTED, order_id, data, source="sdo/quality")
 
 
-async def seen(tap: EventTap, event_type: str) -> list[dict[str, Any]]:
-    """The events of ``event_type`` the tap has seen so far (a probe for ``eventually``)."""
-    return tap.of_type(event_type)
+async def seen(tap: EventTap, event_type: str, subject: str | None = None) -> list[dict[str, Any]]:
+    """The events of ``event_type`` (about ``subject``, when given) the tap has seen so far.
+
+    A probe for ``eventually``; the subject matters where tests share an app, since another test's
+    events may still be on their way out of the outbox.
+    """
+    return [e for e in tap.of_type(event_type) if subject is None or e["subject"] == subject]
 
 
 def consumed(app: FastAPI, event_type: str, outcome: str) -> float:
