@@ -54,8 +54,10 @@ async def _run_all(host: str, ports: dict[str, int], log_level: str) -> None:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    # One process: the in-process bus and a SQLite file per service unless told otherwise.
+    # One process: the in-process bus and a SQLite file per service unless told otherwise, and the
+    # development secret that `sdo token` signs with when no key is configured.
     os.environ.setdefault("SDO_AMQP_URL", "memory://")
+    os.environ.setdefault("SDO_DEV_MODE", "true")
     ports = {"orders": args.orders_port, "suppliers": args.suppliers_port, "quality": args.quality_port}
     for name, port in ports.items():
         print(f"{name:>9}: http://{args.host}:{port}/docs")
@@ -76,6 +78,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "sdo serve: memory:// works only with every service in one process (sdo up); use amqp://", file=sys.stderr
         )
         return 2
+    if not (os.environ.get("SDO_JWT_SECRET") or os.environ.get("SDO_JWT_PUBLIC_KEY") or _dev_mode()):
+        print("sdo serve: set SDO_JWT_SECRET (HS256) or SDO_JWT_PUBLIC_KEY (RS256) to check tokens with",
+              file=sys.stderr)
+        return 2
     port = args.port or SERVICES[args.service]
     uvicorn.run(
         f"services.{args.service}.app:create_app",
@@ -86,6 +92,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
     )
     return 0
+
+
+def _dev_mode() -> bool:
+    return os.environ.get("SDO_DEV_MODE", "").lower() in ("1", "true", "yes")
 
 
 def cmd_token(args: argparse.Namespace) -> int:

@@ -48,6 +48,8 @@ class ServiceSettings(BaseSettings):
     amqp_url: str | None = None
     jwt_secret: str | None = None
     jwt_public_key: str | None = None
+    # Local development only (`sdo up` sets it): tokens signed with the published dev secret are accepted.
+    dev_mode: bool = False
     jwt_issuer: str = "sdo"
     jwt_audience: str = "sdo-api"
     data_dir: Path = Path("var")
@@ -67,5 +69,23 @@ class ServiceSettings(BaseSettings):
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / (self.service_name + '.db')}"
 
-    def resolved_jwt_secret(self) -> str:
-        return self.jwt_secret or DEV_JWT_SECRET
+    def resolved_jwt_secret(self) -> str | None:
+        """The HS256 key; the well-known development secret only in development mode.
+
+        A service that is given neither a secret nor a public key refuses to start rather than
+        accept tokens anyone can mint.
+        """
+        if self.jwt_secret:
+            return self.jwt_secret
+        if self.jwt_public_key:
+            return None
+        if self.dev_mode:
+            return DEV_JWT_SECRET
+        raise MissingSigningKey(
+            f"{self.service_name}: set SDO_JWT_SECRET (HS256) or SDO_JWT_PUBLIC_KEY (RS256); "
+            "SDO_DEV_MODE=true accepts the development secret"
+        )
+
+
+class MissingSigningKey(RuntimeError):
+    """No key to check tokens with, outside development mode."""

@@ -59,6 +59,13 @@ def test_sdo_serve_refuses_the_in_process_bus() -> None:
     assert len(result.stderr.strip().splitlines()) == 1 and "memory://" in result.stderr
 
 
+def test_sdo_serve_refuses_to_start_without_a_key_to_check_tokens() -> None:
+    result = _sdo("serve", "suppliers", SDO_AMQP_URL="amqp://guest:guest@127.0.0.1:5672/")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "SDO_JWT_SECRET" in lines[0] and "SDO_JWT_PUBLIC_KEY" in lines[0], result.stderr
+
+
 def test_sdo_token_for_a_supplier_needs_a_supplier_id() -> None:
     result = _sdo("token", "--role", "supplier")
     assert result.returncode == 2

@@ -7,7 +7,7 @@ import pytest
 from services.orders.settings import OrdersSettings
 from services.quality.settings import QualitySettings
 from services.suppliers.settings import SuppliersSettings
-from shared.settings import DEV_JWT_SECRET, ServiceSettings
+from shared.settings import DEV_JWT_SECRET, MissingSigningKey, ServiceSettings
 
 
 @pytest.fixture(autouse=True)
@@ -61,5 +61,11 @@ def test_the_shared_variables(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_defaults() -> None:
     settings = ServiceSettings()
     assert settings.amqp_url is None
-    assert settings.resolved_jwt_secret() == DEV_JWT_SECRET
     assert settings.idempotency_ttl_hours == 24
+
+
+def test_without_a_key_a_service_refuses_to_check_tokens_unless_in_development_mode() -> None:
+    with pytest.raises(MissingSigningKey, match="SDO_JWT_SECRET"):
+        ServiceSettings().resolved_jwt_secret()
+    assert ServiceSettings(dev_mode=True).resolved_jwt_secret() == DEV_JWT_SECRET
+    assert ServiceSettings(jwt_public_key="-----BEGIN PUBLIC KEY-----").resolved_jwt_secret() is None
