@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -53,8 +54,9 @@ def suite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             time.sleep(0.2)
         yield
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        # Ctrl-C stops all three services cleanly.
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 0
 
 
 def _ready(port: int) -> bool:
@@ -65,6 +67,10 @@ def _ready(port: int) -> bool:
 
 
 async def test_the_demo_walks_one_order_to_closed(suite: None, capsys: pytest.CaptureFixture[str]) -> None:
+    async with httpx.AsyncClient(timeout=5) as client:
+        for name in ("ORDERS", "SUPPLIERS", "QUALITY"):
+            docs = await client.get(f"{os.environ[f'SDO_{name}_URL']}/docs")
+            assert docs.status_code == 200 and "swagger" in docs.text.lower()
     assert await asyncio.to_thread(run_demo) == 0
     out = capsys.readouterr().out
     assert "history: draft -> published -> award_pending -> contracted" in out
