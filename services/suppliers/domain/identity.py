@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import StrEnum
 
 import pycountry
@@ -77,10 +76,6 @@ def is_valid_bin(value: str) -> bool:
     return bin_problem(value) is None
 
 
-def bin_problem_message(problem: BinProblem) -> str:
-    return _BIN_MESSAGES[problem]
-
-
 def validate_bin(value: str, *, field: str = "bin") -> str:
     """Return the BIN with surrounding whitespace removed, or raise InvalidIdentityError."""
     normalized = value.strip()
@@ -121,32 +116,3 @@ def parse_country_list(raw: str | Iterable[str], *, field: str = "restricted_cou
     """Parse a comma-separated list of alpha-2 codes (e.g. SDO_RESTRICTED_COUNTRIES); blanks are skipped."""
     items = raw.split(",") if isinstance(raw, str) else raw
     return frozenset(normalize_country(item, field=field) for item in items if item.strip())
-
-
-@dataclass(frozen=True, slots=True)
-class SupplierIdentity:
-    country: str
-    bin: str | None
-    registration_number: str | None
-
-
-def validate_supplier_identity(
-    country: str, bin: str | None = None, registration_number: str | None = None
-) -> SupplierIdentity:
-    """Check the identity fields of a new supplier together.
-
-    A Kazakhstan supplier needs a valid BIN; a foreign one needs a registration number.
-    A BIN given for a foreign supplier (e.g. a registered branch) must still be valid.
-    """
-    code = normalize_country(country)
-    clean_bin = validate_bin(bin) if bin is not None and bin.strip() else None
-    clean_reg = registration_number.strip() if registration_number and registration_number.strip() else None
-    if code == DOMESTIC_COUNTRY and clean_bin is None:
-        raise InvalidIdentityError("bin", "bin_required", "bin is required when country is KZ")
-    if code != DOMESTIC_COUNTRY and clean_reg is None:
-        raise InvalidIdentityError(
-            "registration_number",
-            "registration_number_required",
-            "registration_number is required when country is not KZ",
-        )
-    return SupplierIdentity(country=code, bin=clean_bin, registration_number=clean_reg)

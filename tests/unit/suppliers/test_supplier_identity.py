@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
+from services.suppliers.api.schemas import SupplierCreate
 from services.suppliers.domain.errors import InvalidIdentityError
 from services.suppliers.domain.identity import (
     BinProblem,
@@ -13,7 +15,6 @@ from services.suppliers.domain.identity import (
     normalize_country,
     parse_country_list,
     validate_bin,
-    validate_supplier_identity,
 )
 
 # Worked by hand, weights 1..11 first:
@@ -124,20 +125,34 @@ def test_a_restricted_country_list_is_parsed_from_the_setting() -> None:
         parse_country_list("RU,XX")
 
 
+def _supplier(**identity: str) -> SupplierCreate:
+    return SupplierCreate.model_validate({"name": "X", "categories": ["repair"], "local_content_share": 10} | identity)
+
+
+def _refused(**identity: str) -> tuple[str, str]:
+    """(field, message) of the one error a new supplier's identity fields raise."""
+    with pytest.raises(ValidationError) as raised:
+        _supplier(**identity)
+    [error] = raised.value.errors()
+    return ".".join(str(part) for part in error["loc"]), str(error["msg"])
+
+
 def test_a_kazakhstan_supplier_needs_a_valid_bin() -> None:
-    identity = validate_supplier_identity("kz", bin="950101400012")
-    assert (identity.country, identity.bin, identity.registration_number) == ("KZ", "950101400012", None)
-    with pytest.raises(InvalidIdentityError) as missing:
-        validate_supplier_identity("KZ", registration_number="HRB 1234")
-    assert missing.value.field == "bin"
-    with pytest.raises(InvalidIdentityError) as bad:
-        validate_supplier_identity("KZ", bin="950101400013")
-    assert bad.value.reason == "bad_check_digit"
+    supplier = _supplier(country="kz", bin="950101400012")
+    assert (supplier.country, supplier.bin, supplier.registration_number) == ("KZ", "950101400012", None)
+    assert _refused(country="KZ", registration_number="HRB 1234") == (
+        "bin",
+        "Value error, bin is required when country is KZ",
+    )
+    field, message = _refused(country="KZ", bin="950101400013")
+    assert field == "bin" and "check digit" in message
 
 
 def test_a_foreign_supplier_needs_a_registration_number() -> None:
-    identity = validate_supplier_identity("de", registration_number=" HRB 1234 ")
-    assert (identity.country, identity.bin, identity.registration_number) == ("DE", None, "HRB 1234")
-    with pytest.raises(InvalidIdentityError) as missing:
-        validate_supplier_identity("DE", bin="950101400012")
-    assert missing.value.field == "registration_number"
+    supplier = _supplier(country="de", registration_number=" HRB 1234 ")
+    assert (supplier.country, supplier.bin, supplier.registration_number) == ("DE", None, "HRB 1234")
+    assert _refused(country="DE", bin="950101400012") == (
+        "registration_number",
+        "Value error, registration_number is required when country is not KZ",
+    )
+    assert _refused(country="DE", bin="950101400013", registration_number="HRB 1234")[0] == "bin"
