@@ -25,10 +25,6 @@ async def get_read_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
 
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
 
-IfMatch = Annotated[
-    str | None,
-    Header(alias="If-Match", description='The `ETag` last read (`"<version>"`); a stale one answers 412.'),
-]
 IfNoneMatch = Annotated[
     str | None, Header(alias="If-None-Match", description="The `ETag` last read; unchanged answers 304.")
 ]

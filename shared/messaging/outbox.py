@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -40,14 +39,6 @@ outbox = Table(
     Column("last_error", Text),
     Index("ix_sdo_outbox_unsent", "id", postgresql_where=text("sent_at IS NULL"), sqlite_where=text("sent_at IS NULL")),
 )
-
-
-@dataclass(frozen=True)
-class PendingMessage:
-    id: int
-    event_id: str
-    routing_key: str
-    body: bytes
 
 
 async def add(session: AsyncSession, events: list[CloudEvent]) -> None:
