@@ -43,25 +43,6 @@ MAX_QUANTITY = 2_147_483_647
 MAX_TEXT_LENGTH = 500
 MAX_CODE_LENGTH = 64
 
-# Fields a PATCH may change while the order is a draft: the specification, nothing else.
-PATCHABLE_FIELDS: frozenset[str] = frozenset(
-    {
-        "title",
-        "category",
-        "quantity",
-        "unit",
-        "delivery_deadline",
-        "delivery_location",
-        "price_ceiling",
-        "funding_source",
-        "min_local_content",
-        "required_certifications",
-        "requires_security_clearance",
-        "aql",
-        "technical_requirements",
-    }
-)
-
 
 class RequirementLike(Protocol):
     """What the requirement rules read; a pydantic model with these fields qualifies."""
@@ -82,20 +63,6 @@ class TechnicalRequirement:
     min: Decimal | None = None
     max: Decimal | None = None
     critical: bool = False
-
-
-def check_category(value: Any, field: str = "category") -> Category:
-    try:
-        return Category(value)
-    except ValueError:
-        raise InvalidField(field, f"must be one of {', '.join(Category)}") from None
-
-
-def check_funding_source(value: Any, field: str = "funding_source") -> FundingSource:
-    try:
-        return FundingSource(value)
-    except ValueError:
-        raise InvalidField(field, f"must be one of {', '.join(FundingSource)}") from None
 
 
 def check_aql(value: Any, field: str = "aql") -> Decimal:
@@ -194,13 +161,6 @@ def check_requirements(
             )
         first_index[requirement.code] = index
     return requirements
-
-
-def check_patch_fields(names: Iterable[str]) -> None:
-    """A PATCH may name only specification fields (never status, supplier or price)."""
-    for name in names:
-        if name not in PATCHABLE_FIELDS:
-            raise InvalidField(name, "cannot be changed with PATCH")
 
 
 def _check_code(value: Any, path: str) -> str:
