@@ -79,8 +79,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
         return 2
     if not (os.environ.get("SDO_JWT_SECRET") or os.environ.get("SDO_JWT_PUBLIC_KEY") or _dev_mode()):
-        print("sdo serve: set SDO_JWT_SECRET (HS256) or SDO_JWT_PUBLIC_KEY (RS256) to check tokens with",
-              file=sys.stderr)
+        print(
+            "sdo serve: set SDO_JWT_SECRET (HS256) or SDO_JWT_PUBLIC_KEY (RS256) to check tokens with", file=sys.stderr
+        )
         return 2
     port = args.port or SERVICES[args.service]
     uvicorn.run(

@@ -57,9 +57,7 @@ class PriceAboveCeiling(InvalidField):
     code = "price_above_ceiling"
 
     def __init__(self, price_kzt: Decimal, ceiling_kzt: Decimal, field: str = "contract_price") -> None:
-        super().__init__(
-            field, f"contract price {price_kzt} KZT is above the price ceiling {ceiling_kzt} KZT"
-        )
+        super().__init__(field, f"contract price {price_kzt} KZT is above the price ceiling {ceiling_kzt} KZT")
         self.price_kzt = price_kzt
         self.ceiling_kzt = ceiling_kzt
 
@@ -115,6 +113,4 @@ class IllegalTransition(OrderDomainError):
         self.action = str(action)
         self.allowed_actions = [str(a) for a in allowed_actions]
         allowed = ", ".join(self.allowed_actions) or "none"
-        super().__init__(
-            f"cannot {self.action} an order in status {self.current_status}; allowed now: {allowed}"
-        )
+        super().__init__(f"cannot {self.action} an order in status {self.current_status}; allowed now: {allowed}")

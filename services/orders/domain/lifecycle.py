@@ -160,9 +160,7 @@ def allowed_actions(status: OrderStatus | str, roles: Iterable[str] | None = Non
     ]
 
 
-def transition(
-    status: OrderStatus | str, action: Action | str, roles: Iterable[str] | None = None
-) -> OrderStatus:
+def transition(status: OrderStatus | str, action: Action | str, roles: Iterable[str] | None = None) -> OrderStatus:
     """The status after ``action``; raises ``IllegalTransition`` when the table does not draw it.
 
     ``roles`` only shapes the error's ``allowed_actions`` (pass the caller's roles so the 409

@@ -81,9 +81,7 @@ def parse_amount(value: Any, field: str = "amount") -> Decimal:
     if amount < 0 or value.startswith("-"):
         raise InvalidMoney(field, "must not be negative")
     if not _PLAIN_DECIMAL.fullmatch(value):
-        raise InvalidMoney(
-            field, 'must be written as plain digits such as "123.45" (no sign, exponent or spaces)'
-        )
+        raise InvalidMoney(field, 'must be written as plain digits such as "123.45" (no sign, exponent or spaces)')
     _check_amount_value(amount, field)
     return amount
 

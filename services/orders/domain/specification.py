@@ -33,8 +33,7 @@ class FundingSource(StrEnum):
 
 # ISO 2859-1 AQL values the contract accepts, as the standard prints them.
 AQL_VALUES: tuple[Decimal, ...] = tuple(
-    Decimal(v)
-    for v in ("0.065", "0.1", "0.15", "0.25", "0.4", "0.65", "1.0", "1.5", "2.5", "4.0", "6.5", "10")
+    Decimal(v) for v in ("0.065", "0.1", "0.15", "0.25", "0.4", "0.65", "1.0", "1.5", "2.5", "4.0", "6.5", "10")
 )
 DEFAULT_AQL = Decimal("1.0")
 
@@ -133,9 +132,7 @@ def check_certifications(values: Iterable[Any], field: str = "required_certifica
     return result
 
 
-def check_requirement(
-    requirement: RequirementLike, index: int, field: str = "technical_requirements"
-) -> None:
+def check_requirement(requirement: RequirementLike, index: int, field: str = "technical_requirements") -> None:
     """One requirement: a usable code and bounds with ``min <= max`` when both are given."""
     path = f"{field}[{index}]"
     _check_code(requirement.code, f"{path}.code")

@@ -94,9 +94,7 @@ def _canonical(value: Any) -> Any:
 
 def canonical_json(value: Any) -> bytes:
     """The canonical JSON encoding (UTF-8 bytes) of a JSON-like value."""
-    text = json.dumps(
-        _canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    text = json.dumps(_canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return text.encode("utf-8")
 
 

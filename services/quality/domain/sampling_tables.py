@@ -47,8 +47,7 @@ LEVELS: Final[tuple[str, ...]] = ("I", "II", "III")
 
 # Column order of TABLE_II_A rows; the values the order contract accepts for ``aql``.
 AQL_VALUES: Final[tuple[Decimal, ...]] = tuple(
-    Decimal(v)
-    for v in ("0.065", "0.1", "0.15", "0.25", "0.4", "0.65", "1.0", "1.5", "2.5", "4.0", "6.5", "10")
+    Decimal(v) for v in ("0.065", "0.1", "0.15", "0.25", "0.4", "0.65", "1.0", "1.5", "2.5", "4.0", "6.5", "10")
 )
 
 CODE_LETTERS_ORDER: Final[tuple[str, ...]] = (

@@ -83,9 +83,7 @@ class UnitResult:
         return bool(self.critical_codes)
 
 
-def judge_unit(
-    requirements: Iterable[Requirement], unit_serial: str, values: Mapping[str, Decimal]
-) -> UnitResult:
+def judge_unit(requirements: Iterable[Requirement], unit_serial: str, values: Mapping[str, Decimal]) -> UnitResult:
     """Which requirements a unit fails; ``values`` as returned by ``validate_values``."""
     failed = [r for r in requirements if not r.conforms(values[r.code])]
     return UnitResult(
@@ -165,9 +163,7 @@ def evaluate(
         critical += unit.critical
         for code in unit.failed_codes:
             failed_by_code[code].append(FailedReading(serial, values[code]))
-    nonconformities = tuple(
-        Nonconformity(r, tuple(failed_by_code[r.code])) for r in reqs if failed_by_code[r.code]
-    )
+    nonconformities = tuple(Nonconformity(r, tuple(failed_by_code[r.code])) for r in reqs if failed_by_code[r.code])
     return InspectionResult(
         units_measured=len(measurements),
         defective_units=defective,

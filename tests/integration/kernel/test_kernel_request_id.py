@@ -31,7 +31,7 @@ async def test_a_sane_request_id_is_echoed_on_every_kind_of_response(sqlite_url:
 
 
 @pytest.mark.parametrize(
-    "sent", ["", "has spaces", "x" * 129, "semi;colon", "new\\nline", "quote\"d", "ünicode"], ids=repr
+    "sent", ["", "has spaces", "x" * 129, "semi;colon", "new\\nline", 'quote"d', "ünicode"], ids=repr
 )
 async def test_an_insane_or_missing_request_id_is_replaced(sqlite_url: str, sent: str) -> None:
     async with widgets(sqlite_url) as (_, client):

@@ -31,9 +31,7 @@ async def test_a_database_outage_holds_messages_instead_of_dead_lettering_them(r
                 proxy.cut()
                 for seq in range(EVENTS // 2, EVENTS):
                     await producer.commit_change(seq)
-                await eventually(
-                    lambda: _gauge_positive(consumer), within=10, what="a message held for the database"
-                )
+                await eventually(lambda: _gauge_positive(consumer), within=10, what="a message held for the database")
                 await asyncio.sleep(OUTAGE_SECONDS)
                 held = consumer.gauge("sdo_consumer_waiting_for_database")
                 proxy.restore()

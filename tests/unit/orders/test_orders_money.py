@@ -17,9 +17,7 @@ def test_a_decimal_string_with_a_currency_parses_to_exact_money() -> None:
     assert isinstance(money.amount, Decimal)
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"), [("0", "0.00"), ("7", "7.00"), ("7.5", "7.50"), ("0.01", "0.01")]
-)
+@pytest.mark.parametrize(("text", "expected"), [("0", "0.00"), ("7", "7.00"), ("7.5", "7.50"), ("0.01", "0.01")])
 def test_amounts_serialize_back_as_strings_with_two_decimals(text: str, expected: str) -> None:
     assert Money.parse({"amount": text, "currency": "USD"}).to_dict() == {
         "amount": expected,

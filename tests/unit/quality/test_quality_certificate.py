@@ -42,12 +42,8 @@ def test_a_certificate_number_is_qc_year_and_six_digits() -> None:
     assert certificate_number(2026, 999_999) == "QC-2026-999999"
 
 
-@pytest.mark.parametrize(
-    ("year", "sequence"), [(2025, 0), (2025, 1_000_000), (25, 1), (2025, True), (2025, 1.0)]
-)
-def test_a_certificate_number_needs_a_four_digit_year_and_a_sequence_that_fits(
-    year: object, sequence: object
-) -> None:
+@pytest.mark.parametrize(("year", "sequence"), [(2025, 0), (2025, 1_000_000), (25, 1), (2025, True), (2025, 1.0)])
+def test_a_certificate_number_needs_a_four_digit_year_and_a_sequence_that_fits(year: object, sequence: object) -> None:
     with pytest.raises(CertificateError):
         certificate_number(year, sequence)  # type: ignore[arg-type]
 

@@ -55,11 +55,7 @@ RESOLVED_ROWS = {
 
 @pytest.mark.parametrize(
     ("letter", "aql", "expected"),
-    [
-        (letter, aql, plan)
-        for letter, row in RESOLVED_ROWS.items()
-        for aql, plan in zip(AQLS, row, strict=True)
-    ],
+    [(letter, aql, plan) for letter, row in RESOLVED_ROWS.items() for aql, plan in zip(AQLS, row, strict=True)],
 )
 def test_table_plan_resolves_every_contract_aql_at_several_code_letters(
     letter: str, aql: str, expected: tuple[str, int, int, int]

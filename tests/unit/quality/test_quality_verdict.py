@@ -70,20 +70,14 @@ def test_a_zero_acceptance_plan_rejects_on_the_first_defective_unit() -> None:
 
 
 def test_values_on_the_limits_conform() -> None:
-    unit = judge_unit(
-        REQUIREMENTS, "SN-1", validate_values(REQUIREMENTS, {"DIAM": 9.95, "MASS": 2.0, "PRESS": 100})
-    )
+    unit = judge_unit(REQUIREMENTS, "SN-1", validate_values(REQUIREMENTS, {"DIAM": 9.95, "MASS": 2.0, "PRESS": 100}))
     assert not unit.defective
-    unit = judge_unit(
-        REQUIREMENTS, "SN-2", validate_values(REQUIREMENTS, {"DIAM": 10.05, "MASS": 0, "PRESS": 1e9})
-    )
+    unit = judge_unit(REQUIREMENTS, "SN-2", validate_values(REQUIREMENTS, {"DIAM": 10.05, "MASS": 0, "PRESS": 1e9}))
     assert not unit.defective
 
 
 def test_a_value_just_outside_a_limit_makes_the_unit_defective() -> None:
-    unit = judge_unit(
-        REQUIREMENTS, "SN-1", validate_values(REQUIREMENTS, {"DIAM": 10.051, "MASS": 1, "PRESS": 100})
-    )
+    unit = judge_unit(REQUIREMENTS, "SN-1", validate_values(REQUIREMENTS, {"DIAM": 10.051, "MASS": 1, "PRESS": 100}))
     assert unit.defective and not unit.critical
     assert unit.failed_codes == ("DIAM",)
 
