@@ -36,7 +36,7 @@ from services.suppliers.db.repository import SupplierFilter
 from services.suppliers.domain.eligibility import AwardRequirement
 from services.suppliers.domain.status import SupplierAction
 from shared.auth import Principal, Role, allow, allow_all
-from shared.http.commands import CommandDep
+from shared.http.commands import Command, CommandDep
 from shared.http.conditional import json_with_etag
 from shared.http.deps import ReadSessionDep
 from shared.http.pagination import CursorQuery, LimitQuery, Page
@@ -181,6 +181,12 @@ async def read_certification(
     return json_with_etag(request, body, body.version)
 
 
+async def _change_status(
+    cmd: Command, principal: Principal, supplier_id: UUID, action: SupplierAction, reason: str | None
+) -> Response:
+    return await cmd.run(principal, lambda uow: handlers.change_status(uow, supplier_id, action, reason, cmd.if_match))
+
+
 @router.post(
     "/suppliers/{supplier_id}/verify",
     response_model=SupplierPublic,
@@ -193,9 +199,7 @@ async def verify_supplier(
     supplier_id: UUID, principal: Officer, cmd: CommandDep, body: Annotated[OptionalReason | None, Body()] = None
 ) -> Response:
     reason = body.reason if body else None
-    return await cmd.run(
-        principal, lambda uow: handlers.change_status(uow, supplier_id, SupplierAction.VERIFY, reason, cmd.if_match)
-    )
+    return await _change_status(cmd, principal, supplier_id, SupplierAction.VERIFY, reason)
 
 
 @router.post(
@@ -213,9 +217,7 @@ async def suspend_supplier(
     body: ReasonBody = None,  # type: ignore[assignment]
 ) -> Response:
     reason = _required_reason(body)
-    return await cmd.run(
-        principal, lambda uow: handlers.change_status(uow, supplier_id, SupplierAction.SUSPEND, reason, cmd.if_match)
-    )
+    return await _change_status(cmd, principal, supplier_id, SupplierAction.SUSPEND, reason)
 
 
 @router.post(
@@ -229,9 +231,7 @@ async def reinstate_supplier(
     supplier_id: UUID, principal: Officer, cmd: CommandDep, body: Annotated[OptionalReason | None, Body()] = None
 ) -> Response:
     reason = body.reason if body else None
-    return await cmd.run(
-        principal, lambda uow: handlers.change_status(uow, supplier_id, SupplierAction.REINSTATE, reason, cmd.if_match)
-    )
+    return await _change_status(cmd, principal, supplier_id, SupplierAction.REINSTATE, reason)
 
 
 @router.post(
@@ -249,9 +249,7 @@ async def exclude_supplier(
     body: ReasonBody = None,  # type: ignore[assignment]
 ) -> Response:
     reason = _required_reason(body)
-    return await cmd.run(
-        principal, lambda uow: handlers.change_status(uow, supplier_id, SupplierAction.EXCLUDE, reason, cmd.if_match)
-    )
+    return await _change_status(cmd, principal, supplier_id, SupplierAction.EXCLUDE, reason)
 
 
 @router.get(
