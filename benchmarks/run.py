@@ -19,8 +19,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from uuid import uuid4
 
 import httpx
 
@@ -30,6 +32,49 @@ sys.path.insert(0, str(ROOT))
 from shared.auth import mint_token  # noqa: E402
 
 SECRET = "benchmark-secret-0123456789abcdef0123"
+PG_ADMIN_DSN = os.environ.get("SDO_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+AMQP_BASE = os.environ.get("SDO_BENCH_AMQP", "amqp://guest:guest@127.0.0.1:5672")
+
+
+@dataclass
+class ProductionBackends:
+    """Databases and a vhost of the run's own on the local PostgreSQL and RabbitMQ, dropped afterwards."""
+
+    databases: dict[str, str]
+    vhost: str
+
+    @property
+    def amqp_url(self) -> str:
+        return f"{AMQP_BASE}/{self.vhost}"
+
+    @classmethod
+    def create(cls) -> ProductionBackends:
+        run = uuid4().hex[:8]
+        names = {service: f"sdo_bench_{service}_{run}" for service in ("orders", "suppliers", "quality")}
+        asyncio.run(_admin_sql([f'CREATE DATABASE "{db}"' for db in names.values()]))
+        vhost = f"sdo-bench-{run}"
+        subprocess.run(["rabbitmqctl", "add_vhost", vhost], check=True, capture_output=True)
+        subprocess.run(
+            ["rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"], check=True, capture_output=True
+        )
+        base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+        return cls({service: f"{base}/{db}" for service, db in names.items()}, vhost)
+
+    def drop(self) -> None:
+        names = [url.rsplit("/", 1)[1] for url in self.databases.values()]
+        asyncio.run(_admin_sql([f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)' for db in names]))
+        subprocess.run(["rabbitmqctl", "delete_vhost", self.vhost], capture_output=True)
+
+
+async def _admin_sql(statements: list[str]) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
 
 
 def free_port() -> int:
@@ -95,42 +140,42 @@ def order_body() -> dict[str, object]:
     }
 
 
-def start_processes(base_port: int, ports: dict[str, int]) -> list[subprocess.Popen[bytes]]:
-    tmp = tempfile.mkdtemp(prefix="sdo-bench-")
+def _spawn(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+
+
+def start_processes(
+    base_port: int, ports: dict[str, int], production: ProductionBackends | None
+) -> list[subprocess.Popen[bytes]]:
     env = {
         **os.environ,
         "SDO_JWT_SECRET": SECRET,
-        "SDO_DATA_DIR": tmp,
-        "SDO_AMQP_URL": "memory://",
+        "SDO_DATA_DIR": tempfile.mkdtemp(prefix="sdo-bench-"),
         "SDO_LOG_LEVEL": "WARNING",
     }
     uvicorn_args = ["--log-level", "warning", "--no-access-log"]
-    baseline = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "benchmarks.baseline_app:app", "--port", str(base_port), *uvicorn_args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    suite = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "services.cli",
-            "up",
-            "--log-level",
-            "warning",
-            "--orders-port",
-            str(ports["orders"]),
-            "--suppliers-port",
-            str(ports["suppliers"]),
-            "--quality-port",
-            str(ports["quality"]),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    return [baseline, suite]
+    processes = [
+        _spawn(
+            [sys.executable, "-m", "uvicorn", "benchmarks.baseline_app:app", "--port", str(base_port), *uvicorn_args],
+            env,
+        )
+    ]
+    if production is None:
+        # One process, SQLite files and the in-process bus: what `sdo up` runs.
+        ports_args = [f"--{name}-port={port}" for name, port in ports.items()]
+        up = [sys.executable, "-m", "services.cli", "up", "--log-level", "warning", *ports_args]
+        return [*processes, _spawn(up, {**env, "SDO_AMQP_URL": "memory://"})]
+    # As deployed: one process per service, its own PostgreSQL database, RabbitMQ.
+    for name, port in ports.items():
+        serve = [sys.executable, "-m", "services.cli", "serve", name, "--host", "127.0.0.1", "--port", str(port)]
+        service_env = {
+            **env,
+            "SDO_AMQP_URL": production.amqp_url,
+            f"SDO_{name.upper()}_DATABASE_URL": production.databases[name],
+            "SDO_LOG_LEVEL": "WARNING",
+        }
+        processes.append(_spawn([*serve, "--log-level", "warning"], service_env))
+    return processes
 
 
 async def run(args: argparse.Namespace, base_port: int, ports: dict[str, int]) -> None:
@@ -220,25 +265,38 @@ async def run(args: argparse.Namespace, base_port: int, ports: dict[str, int]) -
     print(f"\n{'scenario':<55} {'req/s':>9} {'mean ms':>9} {'x baseline':>11}")
     for name, rps, mean_ms in results:
         print(f"{name:<55} {rps:>9.0f} {mean_ms:>9.2f} {mean_ms / base_ms:>11.2f}")
-    print(f"\n{args.requests} requests per GET scenario, concurrency {args.concurrency}, SQLite, memory bus")
+    print(f"\n{args.requests} requests per GET scenario, concurrency {args.concurrency}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--production",
+        action="store_true",
+        help="one process per service on PostgreSQL and RabbitMQ (local servers) instead of sdo up",
+    )
     args = parser.parse_args()
     base_port, ports = free_port(), {s: free_port() for s in ("orders", "suppliers", "quality")}
-    baseline, suite = start_processes(base_port, ports)
+    production = ProductionBackends.create() if args.production else None
+    processes = start_processes(base_port, ports, production)
     try:
-        wait_ready(f"http://127.0.0.1:{base_port}/ping", baseline)
-        for port in ports.values():
-            wait_ready(f"http://127.0.0.1:{port}/readyz", suite)
+        wait_ready(f"http://127.0.0.1:{base_port}/ping", processes[0])
+        # `sdo up` serves every port from one process; in production mode each port has its own.
+        servers = processes[1:] if production else processes[1:] * len(ports)
+        for port, process in zip(ports.values(), servers, strict=True):
+            wait_ready(f"http://127.0.0.1:{port}/readyz", process)
         asyncio.run(run(args, base_port, ports))
+        print(
+            "mode: " + ("PostgreSQL + RabbitMQ, a process per service" if production else "sdo up (SQLite, memory bus)")
+        )
     finally:
-        for process in (baseline, suite):
+        for process in processes:
             process.terminate()
             process.wait(timeout=20)
+        if production:
+            production.drop()
 
 
 if __name__ == "__main__":
