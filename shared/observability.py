@@ -41,8 +41,8 @@ class ServiceMetrics:
         )
         self.http_latency = Histogram(
             "sdo_http_request_duration_seconds",
-            "HTTP request latency by route.",
-            ["method", "route"],
+            "HTTP request latency by route and status.",
+            ["method", "route", "status"],
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=r,
         )
@@ -100,4 +100,4 @@ class MetricsMiddleware:
             template = self.templates.template(scope) or "unmatched"
             method = scope["method"]
             self.metrics.http_requests.labels(method, template, str(status)).inc()
-            self.metrics.http_latency.labels(method, template).observe(time.perf_counter() - start)
+            self.metrics.http_latency.labels(method, template, str(status)).observe(time.perf_counter() - start)

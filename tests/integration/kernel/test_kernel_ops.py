@@ -138,9 +138,18 @@ async def test_metrics_count_requests_by_route_template_and_status(sqlite_url: s
         assert sample(text, "sdo_http_requests_total", method="GET", route="unmatched", status="404") == 1
         # No raw paths as labels: ids would make the series unbounded.
         assert "7b9b6c4e" not in text and "/no/such/path" not in text
-        assert sample(text, "sdo_http_request_duration_seconds_count", method="GET", route=route) == 5
-        assert sample(text, "sdo_http_request_duration_seconds_bucket", method="GET", route=route, le="+Inf") == 5
-        fast = sample(text, "sdo_http_request_duration_seconds_bucket", method="GET", route=route, le="0.005")
+        # Latency is kept per status too: 2 answers 200, then one each of 304, 401 and 404.
+        assert sample(text, "sdo_http_request_duration_seconds_count", method="GET", route=route, status="200") == 2
+        for status in ("304", "401", "404"):
+            count = sample(text, "sdo_http_request_duration_seconds_count", method="GET", route=route, status=status)
+            assert count == 1, status
+        assert (
+            sample(text, "sdo_http_request_duration_seconds_bucket", method="GET", route=route, status="200", le="+Inf")
+            == 2
+        )
+        fast = sample(
+            text, "sdo_http_request_duration_seconds_bucket", method="GET", route=route, status="200", le="0.005"
+        )
         assert fast is not None
         assert "# TYPE sdo_http_request_duration_seconds histogram" in text
         assert "sdo_outbox_backlog" in text
