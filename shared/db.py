@@ -21,6 +21,8 @@ shared_metadata = MetaData()
 # Marks sessions that will write, so SQLite takes its write lock at BEGIN instead of at the
 # first write: two deferred transactions upgrading to writers would otherwise deadlock.
 _WRITE_OPTION = "sdo_write"
+# Marks connections that run one SELECT: no transaction around it (no BEGIN/ROLLBACK round trips).
+_SINGLE_STATEMENT_OPTION = "sdo_single_statement"
 
 
 def service_model_base(name: str) -> type[SQLModel]:
@@ -54,6 +56,12 @@ class Database:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self._write_engine = self.engine.execution_options(**{_WRITE_OPTION: True})
+        # For the pollers' one-statement reads; a single SELECT is consistent on its own.
+        self.single_statement_engine: AsyncEngine = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.is_postgres
+            else self.engine.execution_options(**{_SINGLE_STATEMENT_OPTION: True})
+        )
         if self.is_sqlite:
             _configure_sqlite(self.engine)
 
@@ -95,5 +103,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-        immediate = conn.get_execution_options().get(_WRITE_OPTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get(_SINGLE_STATEMENT_OPTION, False):
+            return  # the driver is in autocommit mode: the statement is its own transaction
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITE_OPTION, False) else "BEGIN")

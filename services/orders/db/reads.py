@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
@@ -26,21 +25,9 @@ rates = ExchangeRate.__table__
 
 Executor = AsyncConnection | AsyncSession
 
-_poll_engines: WeakKeyDictionary[Database, AsyncEngine] = WeakKeyDictionary()
-
-
 def poll_engine(db: Database) -> AsyncEngine:
-    """The engine for the pollers' one-statement reads.
-
-    One SELECT needs no transaction around it: on PostgreSQL autocommit saves the BEGIN and
-    ROLLBACK round trips. (On SQLite switching the mode per checkout costs more than it saves.)
-    """
-    if not db.is_postgres:
-        return db.engine
-    engine = _poll_engines.get(db)
-    if engine is None:
-        engine = _poll_engines[db] = db.engine.execution_options(isolation_level="AUTOCOMMIT")
-    return engine
+    """The engine for the pollers' one-statement reads (no transaction around the SELECT)."""
+    return db.single_statement_engine
 
 
 def _scoped(query, supplier_scope: UUID | None, table=orders):  # type: ignore[no-untyped-def]
