@@ -22,6 +22,7 @@ class Runtime:
     metrics: ServiceMetrics
     bus: ServiceBus | None = None
     inflight: InFlight = field(default_factory=InFlight)
+    publishes: frozenset[str] | None = None
 
     def uow(self, *, actor: str, correlation_id: str | None = None, causation_id: str | None = None) -> UnitOfWork:
         return UnitOfWork(
@@ -31,4 +32,5 @@ class Runtime:
             correlation_id=correlation_id,
             causation_id=causation_id,
             on_committed=self.bus.relay.wake if self.bus else None,
+            publishes=self.publishes,
         )

@@ -5,7 +5,7 @@ Settings, the engine and broker connections are made in the lifespan, never at i
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,9 +46,23 @@ class ServiceSpec:
     migrations: Path
     routers: list[APIRouter]
     subscriptions: Mapping[str, EventHandler] = field(default_factory=dict)
+    # The event types the service publishes; emitting any other is a programming error.
+    publishes: Collection[str] = ()
     domain_errors: Mapping[type[Exception], Callable[[Any], Problem]] = field(default_factory=dict)
     openapi_tags: list[dict[str, str]] = field(default_factory=list)
     version: str = "1.0.0"
+
+
+def _events_section(spec: ServiceSpec) -> str:
+    """What the service puts on and takes off the bus, for the readers of its OpenAPI document."""
+
+    def listing(types: Collection[str]) -> str:
+        return ", ".join(f"`{t}`" for t in sorted(map(str, types))) or "none"
+
+    return (
+        f"\n\n**Events** (CloudEvents 1.0 on the `sdo.events` exchange). Publishes: {listing(spec.publishes)}. "
+        f"Consumes: {listing(spec.subscriptions)}."
+    )
 
 
 def build_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
@@ -73,7 +87,14 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fas
         except BaseException:
             await db.dispose()
             raise
-        runtime = Runtime(name=spec.name, settings=cfg, db=db, verifier=verifier, metrics=metrics)
+        runtime = Runtime(
+            name=spec.name,
+            settings=cfg,
+            db=db,
+            verifier=verifier,
+            metrics=metrics,
+            publishes=frozenset(map(str, spec.publishes)) or None,
+        )
         runtime.bus = ServiceBus(
             spec.name,
             cfg.amqp_url,
@@ -98,7 +119,7 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fas
 
     app = FastAPI(
         title=spec.title,
-        description=spec.description,
+        description=spec.description + _events_section(spec),
         version=spec.version,
         lifespan=lifespan,
         default_response_class=FastJSONResponse,

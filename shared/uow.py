@@ -23,6 +23,10 @@ from shared.messaging import outbox
 LockedHook = Callable[[AsyncSession], Awaitable[None]]
 
 
+class UndeclaredEvent(ValueError):
+    """An event type the service did not declare in its ``publishes``."""
+
+
 class UnitOfWork:
     def __init__(
         self,
@@ -33,6 +37,7 @@ class UnitOfWork:
         correlation_id: str | None = None,
         causation_id: str | None = None,
         on_committed: Callable[[], None] | None = None,
+        publishes: frozenset[str] | None = None,
     ) -> None:
         self.db = db
         self.source = source
@@ -40,6 +45,7 @@ class UnitOfWork:
         self.correlation_id = correlation_id
         self.causation_id = causation_id
         self._on_committed = on_committed
+        self._publishes = publishes
         self._events: list[CloudEvent] = []
         self._audit: list[audit.AuditRecord] = []
         self._locked_hooks: list[LockedHook] = []
@@ -64,6 +70,9 @@ class UnitOfWork:
 
     def emit(self, event_type: str, subject: str | Any, payload: BaseModel | dict[str, Any]) -> CloudEvent:
         """Queue an event for the outbox; it is published only if this transaction commits."""
+        if self._publishes is not None and str(event_type) not in self._publishes:
+            # A service publishes only what it declares, so its declaration is the truth about its events.
+            raise UndeclaredEvent(f"{self.source} does not declare that it publishes {event_type}")
         data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
         event = CloudEvent(
             source=self.source,

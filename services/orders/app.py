@@ -15,6 +15,7 @@ from services.orders.domain.errors import (
     InvalidField,
     OrderDomainError,
 )
+from services.orders.events import PUBLISHES
 from services.orders.settings import OrdersSettings
 from shared.http.problems import Conflict, Forbidden, Problem, ValidationProblem
 from shared.service import ServiceSpec, build_app
@@ -54,6 +55,7 @@ def create_app(settings: OrdersSettings | None = None) -> FastAPI:
         migrations=Path(__file__).parent / "migrations",
         routers=[routes.router, reference.router],
         subscriptions=SUBSCRIPTIONS,
+        publishes=PUBLISHES,
         domain_errors={
             IllegalTransition: _illegal_transition,
             InvalidField: _invalid_field,

@@ -26,6 +26,9 @@ from shared.events.types import EventType, order_status_event
 
 Announcement = tuple[EventType, Payload]
 
+# Every order transition is on the bus (kz.sdo.order.<status>.v1), plus the saga's requests.
+PUBLISHES = frozenset(t for t in EventType if t.value.startswith("kz.sdo.order."))
+
 
 def _common(order: Order, from_status: str | None, reason: str | None) -> dict[str, Any]:
     return {

@@ -11,6 +11,7 @@ from services.quality.consumers import SUBSCRIPTIONS
 from services.quality.db.tables import metadata
 from services.quality.domain.errors import QualityDomainError
 from services.quality.settings import QualitySettings
+from shared.events.types import EventType
 from shared.http.problems import Problem, ValidationProblem
 from shared.service import ServiceSpec, build_app
 
@@ -32,6 +33,7 @@ def create_app(settings: QualitySettings | None = None) -> FastAPI:
         migrations=Path(__file__).parent / "migrations",
         routers=[router],
         subscriptions=SUBSCRIPTIONS,
+        publishes=frozenset({EventType.QUALITY_LOT_ACCEPTED, EventType.QUALITY_LOT_REJECTED}),
         domain_errors={QualityDomainError: _invalid_input},
         openapi_tags=[
             {"name": "sampling", "description": "ISO 2859-1 single sampling plans, normal inspection."},

@@ -11,6 +11,7 @@ from services.suppliers.api.routes import router
 from services.suppliers.db.tables import metadata
 from services.suppliers.domain.errors import InvalidIdentityError, SupplierStatusError
 from services.suppliers.settings import SuppliersSettings
+from shared.events.types import EventType
 from shared.http.problems import Conflict, Problem, ValidationProblem
 from shared.service import ServiceSpec, build_app
 
@@ -47,6 +48,9 @@ def create_app(settings: SuppliersSettings | None = None) -> FastAPI:
         migrations=Path(__file__).parent / "migrations",
         routers=[router],
         subscriptions=consumers.subscriptions(restricted_countries),
+        publishes=frozenset(
+            {EventType.SUPPLIER_AWARD_CONFIRMED, EventType.SUPPLIER_AWARD_DECLINED, EventType.SUPPLIER_STATUS_CHANGED}
+        ),
         domain_errors={SupplierStatusError: _status_conflict, InvalidIdentityError: _invalid_identity},
         openapi_tags=[
             {"name": "suppliers", "description": "The register: identity, status, licenses, certifications."},
