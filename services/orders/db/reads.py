@@ -25,6 +25,7 @@ rates = ExchangeRate.__table__
 
 Executor = AsyncConnection | AsyncSession
 
+
 def poll_engine(db: Database) -> AsyncEngine:
     """The engine for the pollers' one-statement reads (no transaction around the SELECT)."""
     return db.single_statement_engine
