@@ -12,8 +12,10 @@ import os
 import signal
 import sys
 from collections.abc import Iterator
+from types import ModuleType
 from uuid import UUID
 
+import aio_pika
 import uvicorn
 
 from shared.auth import ALL_ROLES, mint_token
@@ -114,6 +116,35 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dlq(args: argparse.Namespace) -> int:
+    from shared.messaging import dead_letters
+
+    url = os.environ.get("SDO_AMQP_URL", "")
+    if not url.startswith(("amqp://", "amqps://")):
+        print(
+            "sdo dlq: set SDO_AMQP_URL to the broker (amqp://...); the in-process bus keeps no dead letters",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        return _dlq(dead_letters, url, args)
+    except aio_pika.exceptions.ChannelNotFoundEntity:
+        print(f"sdo dlq: no queue sdo.{args.service}.dlq on this broker (has the service started?)", file=sys.stderr)
+        return 1
+
+
+def _dlq(dead_letters: ModuleType, url: str, args: argparse.Namespace) -> int:
+    if args.replay:
+        moved = asyncio.run(dead_letters.replay(url, args.service, args.limit))
+        print(f"replayed {moved} dead letter(s) to sdo.{args.service}")
+        return 0
+    letters = asyncio.run(dead_letters.inspect(url, args.service, args.limit or 100))
+    for letter in letters:
+        print(f"{letter.message_id}  {letter.routing_key or '-'}  reason={letter.reason}  deaths={letter.deaths}")
+    print(f"{len(letters)} dead letter(s) shown in sdo.{args.service}.dlq")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from services.demo import run_demo
 
@@ -145,6 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--sub")
     token.add_argument("--ttl", type=int, default=3600)
     token.set_defaults(func=cmd_token)
+
+    dlq = sub.add_parser("dlq", help="show a service's dead letters, or replay them once the cause is fixed")
+    dlq.add_argument("service", choices=sorted(SERVICES))
+    dlq.add_argument("--replay", action="store_true", help="move them back to the service's queue")
+    dlq.add_argument("--limit", type=int, help="at most this many")
+    dlq.set_defaults(func=cmd_dlq)
 
     demo = sub.add_parser("demo", help="walk one order from specification to delivery")
     demo.set_defaults(func=cmd_demo)

@@ -19,7 +19,6 @@ from typing import Any
 from urllib.parse import unquote
 from uuid import uuid4
 
-import aio_pika
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 from yarl import URL
 
@@ -33,9 +32,10 @@ from shared.events.payloads import SupplierStatusChanged
 from shared.events.types import EventType
 from shared.messaging.bus import ServiceBus
 from shared.messaging.consumer import EventHandler
+from shared.messaging.dead_letters import DeadLetter, inspect
 from shared.messaging.memory import broker_for
 from shared.messaging.outbox import outbox
-from shared.messaging.topology import dead_letter_queue_name, queue_name
+from shared.messaging.topology import queue_name
 from shared.messaging.transport import DeliveryHandler, Transport
 from shared.observability import ServiceMetrics
 from shared.uow import UnitOfWork
@@ -298,31 +298,12 @@ async def close_connections(vhost: str, reason: str = "closed by test") -> int:
     return closed
 
 
-@dataclass
-class DeadLetter:
-    body: bytes
-    reason: str | None
-    message_id: str | None
-
-
 async def dead_letters(url: str, service: str) -> list[DeadLetter]:
     """What is in the service's dead-letter queue, left in place."""
     if url.startswith("memory://"):
         dead = broker_for(url).queue(queue_name(service)).dead
-        return [DeadLetter(m.body, "memory", m.message_id) for m in dead]
-    connection = await aio_pika.connect(url)
-    try:
-        channel = await connection.channel()
-        queue = await channel.declare_queue(dead_letter_queue_name(service), passive=True)
-        found: list[DeadLetter] = []
-        while (message := await queue.get(no_ack=False, fail=False)) is not None:
-            deaths = (message.headers or {}).get("x-death") or [{}]
-            reason = deaths[0].get("reason") if isinstance(deaths[0], dict) else None
-            found.append(DeadLetter(message.body, str(reason) if reason else None, message.message_id))
-        # Closing the channel without acking puts them back.
-        return found
-    finally:
-        await connection.close()
+        return [DeadLetter(m.message_id, m.body, "memory", m.routing_key, 1) for m in dead]
+    return await inspect(url, service, limit=10_000)
 
 
 class WatchedTransport(Transport):
