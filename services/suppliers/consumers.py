@@ -22,6 +22,7 @@ from shared.events.payloads import (
     LotAccepted,
     LotRejected,
     OrderAwardRequested,
+    OrderCancelled,
     OrderContracted,
     OrderDelivered,
     Payload,
@@ -182,6 +183,14 @@ async def on_order_delivered(event: CloudEvent, payload: OrderDelivered, uow: Un
         uow.record("scorecard_delivery_counted", "supplier", supplier.id, details)
 
 
+async def on_order_cancelled(event: CloudEvent, payload: OrderCancelled, uow: UnitOfWork) -> None:
+    """A cancelled contract leaves the diversification figures (the scorecard keeps the award it counted)."""
+    await repository.lock_order(uow.session, payload.order_id)
+    if await repository.note_cancelled(uow.session, payload.order_id, utc_now()):
+        details = {"order_id": str(payload.order_id), "reason": payload.reason}
+        uow.record("contract_cancelled", "order", payload.order_id, details)
+
+
 def subscriptions(restricted_countries: RestrictedCountries) -> dict[str, EventHandler]:
     """The events this service consumes; the award decision reads the restricted countries when it runs."""
 
@@ -194,4 +203,5 @@ def subscriptions(restricted_countries: RestrictedCountries) -> dict[str, EventH
         EventType.QUALITY_LOT_ACCEPTED: on_lot_accepted,
         EventType.QUALITY_LOT_REJECTED: on_lot_rejected,
         EventType.ORDER_DELIVERED: on_order_delivered,
+        EventType.ORDER_CANCELLED: on_order_cancelled,
     }

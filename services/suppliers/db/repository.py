@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.suppliers.db.tables import (
     AwardRow,
+    CancelledOrderRow,
     CertificationRow,
     LicenseRow,
     LotResultRow,
@@ -242,10 +243,25 @@ async def active_suppliers_per_category(session: AsyncSession) -> dict[str, int]
     return {category: count for category, count in await session.execute(query)}
 
 
+async def note_cancelled(session: AsyncSession, order_id: UUID, at: datetime) -> bool:
+    """Remember a cancelled order; False when it was known already."""
+    if await session.get(CancelledOrderRow, order_id) is not None:
+        return False
+    session.add(CancelledOrderRow(order_id=order_id, cancelled_at=at))
+    return True
+
+
 async def awarded_value_per_supplier(session: AsyncSession) -> list[AwardRecord]:
-    """Contracted value summed in SQL per (category, supplier, country), in exact tiyn."""
-    query = select(AwardRow.category, AwardRow.supplier_id, AwardRow.country, func.sum(AwardRow.value_tiyn)).group_by(
-        AwardRow.category, AwardRow.supplier_id, AwardRow.country
+    """Contracted value summed in SQL per (category, supplier, country), in exact tiyn.
+
+    Cancelled contracts do not count: the figures describe the supply the ministry still relies on,
+    as the orders service's KPI does.
+    """
+    cancelled = select(CancelledOrderRow.order_id).where(CancelledOrderRow.order_id == AwardRow.order_id)
+    query = (
+        select(AwardRow.category, AwardRow.supplier_id, AwardRow.country, func.sum(AwardRow.value_tiyn))
+        .where(~cancelled.exists())
+        .group_by(AwardRow.category, AwardRow.supplier_id, AwardRow.country)
     )
     return [
         AwardRecord(supplier_id=supplier_id, country=country, category=category, value_kzt=tiyn_to_kzt(int(tiyn)))

@@ -138,6 +138,18 @@ class AwardRow(SuppliersTable, table=True):
     contracted_at: datetime = _utc_column()
 
 
+class CancelledOrderRow(SuppliersTable, table=True):
+    """An order cancelled after (or before) its contract reached us: its value leaves diversification.
+
+    Kept apart from ``AwardRow`` so a cancellation that arrives before the contract still counts.
+    """
+
+    __tablename__ = "supplier_cancelled_orders"
+
+    order_id: UUID = Field(primary_key=True)
+    cancelled_at: datetime = _utc_column()
+
+
 class LotResultRow(SuppliersTable, table=True):
     """One inspected lot, keyed by inspection so a repeated verdict counts once.
 

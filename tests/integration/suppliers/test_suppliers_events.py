@@ -273,3 +273,44 @@ async def test_diversification_is_for_ministry_readers(client: httpx.AsyncClient
     assert cached.status_code == 304
     for role, status in [("mod_officer", 200), ("integration", 200), ("quality_inspector", 403)]:
         assert (await client.get("/api/v1/analytics/diversification", headers=auth(role))).status_code == status
+
+
+async def test_a_cancelled_contract_leaves_diversification_but_stays_counted_as_awarded(
+    database_url: str, memory_url: str
+) -> None:
+    app = suppliers_app(database_url, memory_url)
+    async with running(app) as client:
+        supplier_id = (await active_supplier(client, kz_body(categories=["repair"])))["id"]
+        kept, cancelled_after, cancelled_before = uuid4(), uuid4(), uuid4()
+        await inject(app, EventType.ORDER_CONTRACTED, kept, contracted(kept, supplier_id, price="300000.00"))
+        await inject(app, EventType.ORDER_CONTRACTED, cancelled_after, contracted(cancelled_after, supplier_id))
+        await inject(app, EventType.ORDER_CANCELLED, cancelled_after, _cancelled(cancelled_after, supplier_id))
+        # Out of order: the cancellation overtakes its contract on the bus.
+        await inject(app, EventType.ORDER_CANCELLED, cancelled_before, _cancelled(cancelled_before, supplier_id))
+        await inject(app, EventType.ORDER_CONTRACTED, cancelled_before, contracted(cancelled_before, supplier_id))
+
+        async def settled() -> bool:
+            return await consumed(client, EventType.ORDER_CONTRACTED, "applied") == 3 and (
+                await consumed(client, EventType.ORDER_CANCELLED, "applied") == 2
+            )
+
+        await eventually(settled, what="contracts and cancellations applied")
+        body = (await client.get("/api/v1/analytics/diversification", headers=AUDITOR)).json()
+        repair = next(row for row in body["categories"] if row["category"] == "repair")
+        scorecard = (await client.get(f"/api/v1/suppliers/{supplier_id}/scorecard", headers=AUDITOR)).json()
+
+    assert repair["awarded_value_kzt"] == "300000.00"
+    assert repair["hhi"] == 10000.0
+    assert scorecard["orders_awarded"] == 3
+
+
+def _cancelled(order_id: Any, supplier_id: str) -> dict[str, Any]:
+    return {
+        "order_id": str(order_id),
+        "number": "SDO-2026-000009",
+        "status": "cancelled",
+        "version": 6,
+        "supplier_id": supplier_id,
+        "from_status": "in_production",
+        "reason": "requirement withdrawn",
+    }
