@@ -40,6 +40,13 @@ def _answer(order: Order, status: int = 200, location: str | None = None) -> Com
     return CommandResult(body=OrderPublic.of(order), status=status, location=location, version=order.version)
 
 
+async def _current(uow: UnitOfWork, ref: str, principal: Principal, if_match: str | None) -> Order:
+    """The caller's order, locked for the change: 404 when it is not the caller's, 412 when ``If-Match`` is stale."""
+    order = await OrderRepository(uow.session).get_for_update(ref, principal.supplier_scope)
+    check_if_match(if_match, order.version)
+    return order
+
+
 async def _spec_columns(repo: OrderRepository, spec: OrderCreate | OrderPatch, names: set[str]) -> dict[str, Any]:
     """The table columns for the named specification fields, after the rules spanning fields."""
     columns: dict[str, Any] = {name: getattr(spec, name) for name in names}
@@ -72,8 +79,7 @@ async def update_order(
     if not patch.model_fields_set:
         raise ValidationProblem([{"field": "body", "message": "names no field to change"}])
     repo = OrderRepository(uow.session)
-    order = await repo.get_for_update(ref, principal.supplier_scope)
-    check_if_match(if_match, order.version)
+    order = await _current(uow, ref, principal, if_match)
     apply_action(order.status, Action.UPDATE, principal.effective_roles)  # draft only: 409 otherwise
     fields = sorted(patch.model_fields_set)
     for name, value in (await _spec_columns(repo, patch, set(fields))).items():
@@ -83,8 +89,7 @@ async def update_order(
 
 
 async def publish(uow: UnitOfWork, ref: str, principal: Principal, if_match: str | None) -> CommandResult:
-    order = await OrderRepository(uow.session).get_for_update(ref, principal.supplier_scope)
-    check_if_match(if_match, order.version)
+    order = await _current(uow, ref, principal, if_match)
     apply_action(order.status, Action.PUBLISH, principal.effective_roles)
     check_delivery_deadline(order.delivery_deadline, clock.today())  # a draft may have outlived its deadline
     await move(uow, order, Action.PUBLISH, principal.effective_roles)
@@ -95,8 +100,7 @@ async def simple_move(
     uow: UnitOfWork, ref: str, action: Action, principal: Principal, if_match: str | None
 ) -> CommandResult:
     """Moves that take no input: start-production, close."""
-    order = await OrderRepository(uow.session).get_for_update(ref, principal.supplier_scope)
-    check_if_match(if_match, order.version)
+    order = await _current(uow, ref, principal, if_match)
     await move(uow, order, action, principal.effective_roles)
     return _answer(order)
 
@@ -105,8 +109,7 @@ async def award(
     uow: UnitOfWork, ref: str, cmd: AwardRequest, principal: Principal, if_match: str | None
 ) -> CommandResult:
     repo = OrderRepository(uow.session)
-    order = await repo.get_for_update(ref, principal.supplier_scope)
-    check_if_match(if_match, order.version)
+    order = await _current(uow, ref, principal, if_match)
     apply_action(order.status, Action.AWARD, principal.effective_roles)
     price = cmd.contract_price.to_money()
     ceiling = Money(order.price_ceiling_amount, order.price_ceiling_currency)
@@ -121,8 +124,7 @@ async def award(
 async def submit_for_inspection(
     uow: UnitOfWork, ref: str, cmd: LotSubmission, principal: Principal, if_match: str | None
 ) -> CommandResult:
-    order = await OrderRepository(uow.session).get_for_update(ref, principal.supplier_scope)
-    check_if_match(if_match, order.version)
+    order = await _current(uow, ref, principal, if_match)
     apply_action(order.status, Action.SUBMIT_FOR_INSPECTION, principal.effective_roles)
     order.lot_size = check_lot_size(cmd.lot_size, order.quantity)
     order.inspection_rounds += 1
@@ -132,8 +134,7 @@ async def submit_for_inspection(
 
 
 async def ship(uow: UnitOfWork, ref: str, cmd: Shipment, principal: Principal, if_match: str | None) -> CommandResult:
-    order = await OrderRepository(uow.session).get_for_update(ref, principal.supplier_scope)
-    check_if_match(if_match, order.version)
+    order = await _current(uow, ref, principal, if_match)
     order.waybill = cmd.waybill
     await move(uow, order, Action.SHIP, principal.effective_roles, reason=f"waybill {cmd.waybill}")
     return _answer(order)
@@ -142,8 +143,7 @@ async def ship(uow: UnitOfWork, ref: str, cmd: Shipment, principal: Principal, i
 async def confirm_delivery(
     uow: UnitOfWork, ref: str, cmd: DeliveryConfirmation, principal: Principal, if_match: str | None
 ) -> CommandResult:
-    order = await OrderRepository(uow.session).get_for_update(ref, principal.supplier_scope)
-    check_if_match(if_match, order.version)
+    order = await _current(uow, ref, principal, if_match)
     apply_action(order.status, Action.CONFIRM_DELIVERY, principal.effective_roles)
     order.received_quantity = check_lot_size(cmd.received_quantity, order.quantity, "received_quantity")
     order.delivered_on = clock.today()
@@ -156,8 +156,7 @@ async def confirm_delivery(
 async def cancel(
     uow: UnitOfWork, ref: str, cmd: Cancellation, principal: Principal, if_match: str | None
 ) -> CommandResult:
-    order = await OrderRepository(uow.session).get_for_update(ref, principal.supplier_scope)
-    check_if_match(if_match, order.version)
+    order = await _current(uow, ref, principal, if_match)
     order.cancel_reason = cmd.reason
     await move(uow, order, Action.CANCEL, principal.effective_roles, reason=cmd.reason)
     return _answer(order)
