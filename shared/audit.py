@@ -2,18 +2,41 @@
 
 A head row keeps the last sequence number and hash, so a truncated tail is detected too.
 Entries are appended by the unit of work under the service's writer lock, so the chain never forks.
+
+Anchoring: the head lives in the same database as the chain, so whoever can rewrite the chain can
+rewrite the head. Each service therefore publishes its head now and then (a checkpoint: entry count
+and hash, ``claim_checkpoint``), and every other service keeps the checkpoints it receives
+(``audit_checkpoints``, ``keep_checkpoint``); ``anchoring`` tells whether the local chain still holds
+every checkpoint the others kept of it. On PostgreSQL a trigger refuses UPDATE, DELETE and
+TRUNCATE on the log (migration ``sdo_shared_0003``); the head row stays updatable.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
 import orjson
-from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from shared.db import shared_metadata
@@ -44,6 +67,24 @@ audit_head = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", _BigId, nullable=False),
     Column("hash", String(64), nullable=False),
+    # The last entry published as a checkpoint (None: none yet); only spares publishing an unchanged head.
+    Column("checkpoint_seq", _BigId),
+)
+
+# Checkpoints of the other services' chains, as received: kept, never updated. The same count with
+# another hash is kept too (a service that rewrote its chain and published the new head).
+audit_checkpoints = Table(
+    "sdo_audit_checkpoints",
+    shared_metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("service", String(60), nullable=False),
+    Column("entries", _BigId, nullable=False),
+    Column("head_hash", String(64), nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("service", "entries", "head_hash", name="uq_sdo_audit_checkpoints_head"),
+    Index("ix_sdo_audit_checkpoints_service", "service", "id"),
 )
 
 _HASHED = ("seq", "id", "at", "actor", "action", "resource_type", "resource_id", "details", "request_id", "prev_hash")
@@ -68,12 +109,30 @@ def _canonical_details(details: dict[str, Any]) -> str:
     return orjson.dumps(details, option=orjson.OPT_SORT_KEYS, default=str).decode()
 
 
-async def append(session: AsyncSession, records: list[AuditRecord]) -> None:
-    """Chain ``records`` after the current head. The caller holds the writer lock."""
-    if not records:
-        return
-    head = (await session.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1))).first()
-    seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
+# PostgreSQL: the entries, the transaction's outbox rows and the chain's new head in one statement,
+# its text the same whatever the number of rows (arrays), so it is prepared once per connection.
+_PG_APPEND = """
+WITH appended AS (
+    INSERT INTO sdo_audit_log (seq, id, at, actor, action, resource_type, resource_id, details, request_id,
+                               prev_hash, hash)
+    SELECT * FROM unnest($1::bigint[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[],
+                         $6::varchar[], $7::varchar[], $8::text[], $9::varchar[], $10::varchar[], $11::varchar[])
+), added AS (
+    INSERT INTO sdo_outbox (event_id, event_type, routing_key, body, created_at, attempts)
+    SELECT *, 0 FROM unnest($12::varchar[], $13::varchar[], $14::varchar[], $15::bytea[], $16::timestamptz[])
+)
+INSERT INTO sdo_audit_head (id, seq, hash) VALUES (1, $17, $18)
+ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
+"""
+_PG_OUTBOX = """
+INSERT INTO sdo_outbox (event_id, event_type, routing_key, body, created_at, attempts)
+SELECT *, 0 FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::bytea[], $5::timestamptz[])
+"""
+_PG_HEAD = "SELECT seq, hash FROM sdo_audit_head WHERE id = 1"
+_OUTBOX_COLUMNS = ("event_id", "event_type", "routing_key", "body", "created_at")
+
+
+def _chain(records: list[AuditRecord], seq: int, prev: str) -> list[dict[str, Any]]:
     rows = []
     for record in records:
         seq += 1
@@ -91,11 +150,57 @@ async def append(session: AsyncSession, records: list[AuditRecord]) -> None:
         }
         row["hash"] = prev = entry_hash(row)
         rows.append(row)
+    return rows
+
+
+async def append(
+    session: AsyncSession, records: list[AuditRecord], *, outbox_rows: list[dict[str, Any]] | None = None
+) -> None:
+    """Chain ``records`` after the current head. The caller holds the writer lock.
+
+    ``outbox_rows`` (the transaction's events) are written with them: on PostgreSQL the entries, the
+    outbox rows and the new head go in one prepared statement on the session's own connection.
+    """
+    outbox_rows = outbox_rows or []
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await _append_postgres(session, records, outbox_rows)
+        return
+    if outbox_rows:
+        await session.execute(insert(shared_outbox()), outbox_rows)
+    if not records:
+        return
+    head = (await session.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1))).first()
+    seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
+    rows = _chain(records, seq, prev)
     await session.execute(insert(audit_log), rows)
+    last = rows[-1]
     if head:
-        await session.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=prev))
+        await session.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=last["seq"], hash=last["hash"]))
     else:
-        await session.execute(insert(audit_head).values(id=1, seq=seq, hash=prev))
+        await session.execute(insert(audit_head).values(id=1, seq=last["seq"], hash=last["hash"]))
+
+
+async def _append_postgres(
+    session: AsyncSession, records: list[AuditRecord], outbox_rows: list[dict[str, Any]]
+) -> None:
+    connection = await session.connection()
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None
+    events = [[row[column] for row in outbox_rows] for column in _OUTBOX_COLUMNS]
+    if not records:
+        if outbox_rows:
+            await raw.execute(_PG_OUTBOX, *events)
+        return
+    head = await raw.fetchrow(_PG_HEAD)
+    seq, prev = (head["seq"], head["hash"]) if head else (0, GENESIS)
+    rows = _chain(records, seq, prev)
+    entries = [[row[column] for row in rows] for column in (*_HASHED, "hash")]
+    await raw.execute(_PG_APPEND, *entries, *events, rows[-1]["seq"], rows[-1]["hash"])
+
+
+def shared_outbox() -> Table:
+    """The kernel's outbox table (``shared.messaging.outbox``), looked up here to keep imports one way."""
+    return shared_metadata.tables["sdo_outbox"]
 
 
 def public_entry(row: Any) -> dict[str, Any]:
@@ -161,3 +266,87 @@ async def verify(conn: AsyncConnection, batch: int = 1000) -> dict[str, Any]:
 
 def _broken(entries: int, seq: int, entry_id: str | None, reason: str) -> dict[str, Any]:
     return {"valid": False, "entries": entries, "broken_at": {"seq": seq, "id": entry_id, "reason": reason}}
+
+
+# -- anchoring ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A chain head as published: ``entries`` entries, the last of which hashes to ``head_hash``."""
+
+    service: str
+    entries: int
+    head_hash: str
+
+
+async def claim_checkpoint(session: AsyncSession) -> tuple[int, str] | None:
+    """The head to publish as a checkpoint, or None when it was published already (or is empty).
+
+    The caller holds the writer lock, so replicas publishing at the same time claim each head once.
+    """
+    query = select(audit_head.c.seq, audit_head.c.hash, audit_head.c.checkpoint_seq).where(audit_head.c.id == 1)
+    head = (await session.execute(query)).first()
+    if head is None or head.seq == 0 or head.checkpoint_seq == head.seq:
+        return None
+    await session.execute(update(audit_head).where(audit_head.c.id == 1).values(checkpoint_seq=head.seq))
+    return int(head.seq), str(head.hash)
+
+
+async def keep_checkpoint(
+    session: AsyncSession, checkpoint: Checkpoint, *, event_id: str, published_at: datetime
+) -> bool:
+    """Keep another service's checkpoint; False when that very head was kept before."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        insert_(audit_checkpoints)
+        .values(
+            service=checkpoint.service,
+            entries=checkpoint.entries,
+            head_hash=checkpoint.head_hash,
+            event_id=event_id,
+            published_at=published_at,
+            received_at=datetime.now(UTC),
+        )
+        .on_conflict_do_nothing(index_elements=["service", "entries", "head_hash"])
+    )
+    result = await session.execute(stmt)
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # a CursorResult for an INSERT
+
+
+def public_checkpoint(row: Any) -> dict[str, Any]:
+    return {
+        "service": row.service,
+        "entries": row.entries,
+        "head_hash": row.head_hash,
+        "event_id": row.event_id,
+        "published_at": _utc(row.published_at),
+        "received_at": _utc(row.received_at),
+    }
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value  # SQLite hands back naive datetimes
+
+
+async def compare_checkpoints(
+    conn: AsyncConnection, held: Mapping[tuple[int, str], Collection[str]], batch: int = 500
+) -> list[dict[str, Any]]:
+    """The checkpoints (entries, head_hash) -> the peers holding them that the local chain no longer
+    contains: entry ``entries`` is missing or hashes otherwise. Empty when every one is there.
+
+    One entry's hash stands for the whole chain up to it (each entry hashes the one before), so
+    with ``verify`` holding, every entry up to a matching checkpoint is as it was when published.
+    """
+    wanted = sorted({entries for entries, _ in held if entries > 0})
+    local: dict[int, str] = {0: GENESIS}
+    for start in range(0, len(wanted), batch):
+        chunk = wanted[start : start + batch]
+        rows = await conn.execute(select(audit_log.c.seq, audit_log.c.hash).where(audit_log.c.seq.in_(chunk)))
+        local.update({int(seq): str(hash_) for seq, hash_ in rows})
+    return [
+        {"entries": entries, "head_hash": head_hash, "local_hash": local.get(entries), "held_by": sorted(peers)}
+        for (entries, head_hash), peers in sorted(held.items())
+        if local.get(entries) != head_hash
+    ]

@@ -1,4 +1,4 @@
-"""JWT bearer authentication, roles, and supplier scoping.
+"""JWT bearer authentication, roles, supplier scoping, and the start-up rules for the signing key.
 
 The algorithm is pinned by configuration (HS256 with a secret, or RS256 with a public key), so a
 token cannot choose how it is checked (no ``alg: none``, no HS/RS confusion).
@@ -7,13 +7,12 @@ token cannot choose how it is checked (no ``alg: none``, no HS/RS confusion).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from enum import StrEnum
+from collections import OrderedDict
 from typing import Annotated, Any
 from uuid import UUID
 
 import jwt
+import structlog
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -21,55 +20,66 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.http.problems import Forbidden, Unauthorized
+from shared.principal import ALL_ROLES, Principal, Role
+from shared.settings import DEV_JWT_SECRET, ServiceSettings
 
-
-class Role(StrEnum):
-    MOD_OFFICER = "mod_officer"
-    MIC_OFFICER = "mic_officer"
-    QUALITY_INSPECTOR = "quality_inspector"
-    SUPPLIER = "supplier"
-    AUDITOR = "auditor"
-    INTEGRATION = "integration"
-
-
-ALL_ROLES: frozenset[str] = frozenset(Role)
-# A ministry system may do what both ministries' officers may (contract section 2).
-_IMPLIED: dict[str, frozenset[str]] = {Role.INTEGRATION: frozenset({Role.MOD_OFFICER, Role.MIC_OFFICER})}
-
-
-@dataclass(frozen=True)
-class Principal:
-    sub: str
-    roles: frozenset[str]
-    supplier_id: UUID | None = None
-    claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def effective_roles(self) -> frozenset[str]:
-        extra: set[str] = set()
-        for role in self.roles:
-            extra |= _IMPLIED.get(role, frozenset())
-        return self.roles | extra
-
-    def has_any(self, roles: Iterable[str]) -> bool:
-        return bool(self.effective_roles & set(roles))
-
-    @property
-    def supplier_scope(self) -> UUID | None:
-        """The only supplier this caller may see, or None when it may see every supplier.
-
-        A token that carries the supplier role is scoped to its supplier whatever else it carries,
-        so adding a role can never widen what a supplier's credentials reach.
-        """
-        return self.supplier_id if Role.SUPPLIER in self.roles else None
-
-    def can_see_supplier(self, supplier_id: UUID | None) -> bool:
-        scope = self.supplier_scope
-        return scope is None or scope == supplier_id
+__all__ = [
+    "ALL_ROLES",
+    "InsecureSigningKey",
+    "Principal",
+    "Role",
+    "RoleRule",
+    "TokenVerifier",
+    "allow",
+    "allow_all",
+    "authenticate",
+    "check_signing_key",
+]
 
 
 # The audit log and the idempotency store keep the caller's `sub` in 200 characters.
 MAX_SUB_LENGTH = 200
+# An HS256 key shorter than the hash (RFC 7518 3.2) can be guessed offline from one token.
+MIN_SECRET_BYTES = 32
+# Verified tokens kept by their string until their `exp` (pollers send the same token all day).
+VERIFIED_CACHE_SIZE = 4096
+
+
+class InsecureSigningKey(RuntimeError):
+    """The key tokens would be checked with is public or guessable, outside development mode."""
+
+
+def check_signing_key(settings: ServiceSettings) -> None:
+    """Refuse to start with a key anyone may know; in development mode, say loudly that it is on.
+
+    Outside development mode the HS256 secret may be neither the published development secret nor
+    shorter than 32 bytes. Called at start-up, before the service touches its database.
+    """
+    name = settings.service_name
+    if settings.dev_mode:
+        # Looked up here, not at import: the warning goes where the service's logging is configured now.
+        structlog.get_logger("sdo.auth").warning(
+            "DEVELOPMENT_MODE_IS_ON",
+            service=name,
+            detail="SDO_DEV_MODE is on: tokens signed with the published development secret are accepted "
+            "and short secrets are allowed. Never run a deployment like this.",
+        )
+        return
+    if settings.jwt_public_key:
+        return  # RS256: only the public key is configured; a secret, if also set, is not used.
+    secret = settings.jwt_secret
+    if not secret:
+        return  # resolved_jwt_secret() refuses this case with its own message.
+    if secret == DEV_JWT_SECRET:
+        raise InsecureSigningKey(
+            f"{name}: SDO_JWT_SECRET is the published development secret, which anyone can sign tokens with; "
+            f"set a secret of your own of at least {MIN_SECRET_BYTES} random bytes, or SDO_JWT_PUBLIC_KEY (RS256)"
+        )
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise InsecureSigningKey(
+            f"{name}: SDO_JWT_SECRET is {len(secret.encode())} bytes; an HS256 secret must be at least "
+            f"{MIN_SECRET_BYTES} random bytes (e.g. 64 hex characters), or set SDO_JWT_PUBLIC_KEY (RS256)"
+        )
 
 
 def load_public_key(pem: str) -> RSAPublicKey:
@@ -98,8 +108,30 @@ class TokenVerifier:
             raise ValueError("a JWT secret or public key is required")
         self.issuer = issuer
         self.audience = audience
+        # token -> (exp, principal): only tokens that verified, each until its own expiry. A token
+        # that fails is checked again every time, so the answer (and its reason) never changes.
+        self._verified: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+        self.cache_size = VERIFIED_CACHE_SIZE
 
     def verify(self, token: str) -> Principal:
+        """The principal of a valid token, or ``Unauthorized``; a token verified before is not decoded
+        again until its ``exp`` (bounded LRU), when it is checked afresh and answers as expired."""
+        cached = self._verified.get(token)
+        if cached is not None:
+            if time.time() < cached[0]:
+                self._verified.move_to_end(token)
+                return cached[1]
+            del self._verified[token]
+        principal = self._decode(token)
+        exp = principal.claims.get("exp")
+        if isinstance(exp, int | float) and not isinstance(exp, bool) and self.cache_size > 0:
+            # PyJWT's own rule: expired once int(exp) <= now.
+            self._verified[token] = (float(int(exp)), principal)
+            if len(self._verified) > self.cache_size:
+                self._verified.popitem(last=False)
+        return principal
+
+    def _decode(self, token: str) -> Principal:
         try:
             claims = jwt.decode(
                 token,
@@ -121,6 +153,9 @@ class TokenVerifier:
             raise Unauthorized("The token's roles claim must be a list of role names.")
         known = frozenset(r for r in roles if r in ALL_ROLES)
         supplier_id = None
+        if Role.SUPPLIER in known and len(known) > 1:
+            # A supplier's credentials are a supplier's only: no role may be added to them (contract section 10).
+            raise Unauthorized("A supplier token must carry no other role.")
         if Role.SUPPLIER in known:
             try:
                 supplier_id = UUID(str(claims.get("supplier_id")))
@@ -166,23 +201,30 @@ async def authenticate(
 class RoleRule:
     """The access rule of one route: a dependency that also marks the route as guarded."""
 
-    def __init__(self, *roles: str) -> None:
+    def __init__(self, *roles: str, own_roles_only: bool = False) -> None:
         if not roles:
             raise ValueError("a route must name the roles it admits")
         self.roles = frozenset(roles)
+        # True where a role another implies does not count (only the MoD itself endorses a defense need).
+        self.own_roles_only = own_roles_only
+
+    def admits(self, principal: Principal) -> bool:
+        held = principal.roles if self.own_roles_only else principal.effective_roles
+        return not held.isdisjoint(self.roles)
 
     async def __call__(self, principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
-        if not principal.has_any(self.roles):
-            raise Forbidden(f"This action needs one of the roles: {', '.join(sorted(self.roles))}.")
+        if not self.admits(principal):
+            allowed = sorted(self.roles)
+            raise Forbidden(f"This action needs one of the roles: {', '.join(allowed)}.", allowed_roles=allowed)
         return principal
 
     def __repr__(self) -> str:
         return f"RoleRule({', '.join(sorted(self.roles))})"
 
 
-def allow(*roles: str) -> Any:
+def allow(*roles: str, own_roles_only: bool = False) -> Any:
     """``principal: Annotated[Principal, allow(Role.MOD_OFFICER)]``."""
-    return Depends(RoleRule(*roles))
+    return Depends(RoleRule(*roles, own_roles_only=own_roles_only))
 
 
 def allow_all() -> Any:

@@ -6,14 +6,19 @@ Tables every service carries (outbox, inbox, audit log, idempotency keys) live o
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
+import asyncpg
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import registry
+from sqlalchemy.util import await_only
 from sqlmodel import SQLModel
 
 shared_metadata = MetaData()
@@ -41,6 +46,79 @@ def async_url(url: str) -> URL:
     return parsed.set(drivername=driver) if driver else parsed
 
 
+# A plain asyncpg connection that broke (a restarted server, a cut connection): a read is tried once more.
+_CONNECTION_LOST = (asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.InterfaceError, OSError)
+PREPARED_POOL_SIZE = 5
+POOL_SIZE = 10
+POOL_OVERFLOW = 10
+
+
+async def _keep_session(_connection: asyncpg.Connection) -> None:
+    """Nothing to reset: these connections run single SELECTs and never change their session.
+
+    (asyncpg's default runs ``RESET ALL; UNLISTEN *; ...`` at every release: a round trip per read.)
+    """
+
+
+class PreparedReads:
+    """The pollers' reads on PostgreSQL: one SQL statement each, prepared once per pooled connection.
+
+    Plain asyncpg (its statement cache prepares each text once per connection), no SQLAlchemy
+    session, transaction or pre-ping per request: a read is a single SELECT, consistent on its own.
+    The pool is opened on first use. A connection found broken is dropped and the read tried once
+    more on another, so a restarted server costs no failed poll.
+    """
+
+    def __init__(self, dsn: str, max_size: int = PREPARED_POOL_SIZE) -> None:
+        self.dsn = dsn
+        self.max_size = max_size
+        self._pool: asyncpg.Pool | None = None
+        self._opening: asyncio.Lock | None = None
+
+    async def _acquire_pool(self) -> asyncpg.Pool:
+        if self._pool is not None:
+            return self._pool
+        if self._opening is None:
+            self._opening = asyncio.Lock()
+        async with self._opening:
+            if self._pool is None:
+                self._pool = await asyncpg.create_pool(
+                    self.dsn, min_size=1, max_size=self.max_size, reset=_keep_session
+                )
+        return self._pool
+
+    async def fetchrow(self, sql: str, *args: Any) -> dict[str, Any] | None:
+        """The first row as a dict (column -> value), or None."""
+        for attempt in (1, 2):
+            pool = await self._acquire_pool()
+            try:
+                row = await pool.fetchrow(sql, *args)
+            except _CONNECTION_LOST:
+                if attempt == 2:
+                    raise
+                continue
+            return None if row is None else dict(row.items())
+        raise AssertionError("unreachable")
+
+    async def fetch(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+        """Every row, each as a dict (column -> value)."""
+        for attempt in (1, 2):
+            pool = await self._acquire_pool()
+            try:
+                rows = await pool.fetch(sql, *args)
+            except _CONNECTION_LOST:
+                if attempt == 2:
+                    raise
+                continue
+            return [dict(row.items()) for row in rows]
+        raise AssertionError("unreachable")
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
+
+
 class Database:
     """The engine of one service plus the facts about its dialect the rest of the code needs."""
 
@@ -48,12 +126,15 @@ class Database:
         self.url = async_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.is_postgres = self.url.get_backend_name() == "postgresql"
-        kwargs: dict = {"echo": echo}
+        kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             self._ensure_sqlite_dir()
             kwargs["connect_args"] = {"timeout": 30}
         else:
-            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+            # Writes run one at a time under the writer lock, so ten kept and ten more under a burst; a connection
+            # opened past the pool is closed on return, and opening one costs the server a process.
+            # Checked on checkout by _ping_on_checkout (one round trip; SQLAlchemy's own pre-ping takes three).
+            kwargs.update(pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self._write_engine = self.engine.execution_options(**{_WRITE_OPTION: True})
         # For the pollers' one-statement reads; a single SELECT is consistent on its own.
@@ -64,6 +145,14 @@ class Database:
         )
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+        else:
+            _ping_on_checkout(self.engine)
+        # PostgreSQL: the pollers' prepared statements on plain asyncpg connections (None on SQLite,
+        # where the single-statement engine serves them).
+        self.prepared: PreparedReads | None = None
+        if self.is_postgres:
+            plain = self.url.set(drivername="postgresql")
+            self.prepared = PreparedReads(plain.render_as_string(hide_password=False))
 
     def _ensure_sqlite_dir(self) -> None:
         database = self.url.database
@@ -86,7 +175,23 @@ class Database:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        if self.prepared is not None:
+            await self.prepared.close()
         await self.engine.dispose()
+
+
+def _ping_on_checkout(engine: AsyncEngine) -> None:
+    """A connection taken from the pool is checked first, so one broken by a restarted server is
+    replaced instead of failing the request (SQLAlchemy's pre-ping, in one round trip: its own
+    wraps the ping in BEGIN and ROLLBACK for pgbouncer's transaction mode, three round trips)."""
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection, _record, _proxy) -> None:  # type: ignore[no-untyped-def]
+        try:
+            await_only(dbapi_connection.driver_connection.fetchrow(";"))
+        except Exception as exc:
+            # The pool drops this connection and checks out another (SQLAlchemy's disconnect handling).
+            raise DisconnectionError(f"pooled connection is broken: {exc!r}") from exc
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -26,6 +26,7 @@ from shared.db import Database, shared_metadata
 from shared.http import idempotency as _idempotency  # noqa: F401
 from shared.messaging import inbox as _inbox  # noqa: F401
 from shared.messaging import outbox as _outbox  # noqa: F401
+from shared.webhooks import tables as _webhooks  # noqa: F401
 
 # The ``shared`` branch (kernel tables every service carries); each service chain depends on it.
 SHARED_VERSIONS = Path(__file__).resolve().parent / "migration_versions"
@@ -46,6 +47,8 @@ def run_env(service_metadata: MetaData) -> None:
     connection: Connection | None = context.config.attributes.get("connection")
     if connection is None:
         url = context.config.get_main_option("sqlalchemy.url")
+        if url is None:
+            raise RuntimeError("alembic: neither a connection nor sqlalchemy.url was given")
         engine = create_engine(url)
         with engine.connect() as conn:
             _run(conn, target)
@@ -88,10 +91,12 @@ def _cli() -> int:
     parser = argparse.ArgumentParser(prog="python -m shared.migrations")
     sub = parser.add_subparsers(dest="cmd", required=True)
     rev = sub.add_parser("revision", help="autogenerate a revision for a service")
-    rev.add_argument("service", choices=["orders", "suppliers", "quality"])
+    rev.add_argument("service", choices=["orders", "suppliers", "quality", "fund"])
     rev.add_argument("-m", "--message", required=True)
     args = parser.parse_args()
-    script_location = Path(importlib.import_module(f"services.{args.service}").__file__).parent / "migrations"
+    package_file = importlib.import_module(f"services.{args.service}").__file__
+    assert package_file is not None
+    script_location = Path(package_file).parent / "migrations"
     with tempfile.TemporaryDirectory() as tmp:
         cfg = _config(script_location)
         cfg.set_main_option("sqlalchemy.url", f"sqlite:///{tmp}/autogen.db")

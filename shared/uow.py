@@ -8,8 +8,8 @@ order and any feed sequence a service keeps are assigned in commit order.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Awaitable, Callable
-from typing import Any, Self
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol, Self
 
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -19,8 +19,25 @@ from shared import audit
 from shared.db import Database
 from shared.events.envelope import CloudEvent
 from shared.messaging import outbox
+from shared.recorder import Recorder
+from shared.telemetry import tracing
+
+__all__ = ["CommitParticipant", "LockedHook", "Recorder", "UndeclaredEvent", "UnitOfWork"]
 
 LockedHook = Callable[[AsyncSession], Awaitable[None]]
+
+
+class CommitParticipant(Protocol):
+    """Writes rows of its own in the transaction at commit, and hears that it committed.
+
+    ``at_commit`` runs under the writer lock after the outbox and audit rows of a transaction that
+    wrote any (webhook deliveries for its events, a change notification); ``committed`` runs after
+    every successful commit. A unit of work gets fresh participants, so they may keep state.
+    """
+
+    async def at_commit(self, session: AsyncSession, events: Sequence[CloudEvent]) -> None: ...
+
+    def committed(self) -> None: ...
 
 
 class UndeclaredEvent(ValueError):
@@ -38,6 +55,7 @@ class UnitOfWork:
         causation_id: str | None = None,
         on_committed: Callable[[], None] | None = None,
         publishes: frozenset[str] | None = None,
+        participants: Sequence[CommitParticipant] = (),
     ) -> None:
         self.db = db
         self.source = source
@@ -46,6 +64,7 @@ class UnitOfWork:
         self.causation_id = causation_id
         self._on_committed = on_committed
         self._publishes = publishes
+        self._participants = tuple(participants)
         self._events: list[CloudEvent] = []
         self._audit: list[audit.AuditRecord] = []
         self._locked_hooks: list[LockedHook] = []
@@ -81,6 +100,8 @@ class UnitOfWork:
             data=data,
             correlationid=self.correlation_id,
             causationid=self.causation_id,
+            # W3C trace context of the span this event is emitted in (nothing when untraced).
+            **tracing.event_context(),
         )
         self._events.append(event)
         return event
@@ -114,9 +135,13 @@ class UnitOfWork:
             await self._lock_writers()
             for hook in self._locked_hooks:
                 await hook(self.session)
-            await outbox.add(self.session, self._events)
-            await audit.append(self.session, self._audit)
+            # The outbox rows, the audit entries and the chain's head: one statement on PostgreSQL.
+            await audit.append(self.session, self._audit, outbox_rows=outbox.rows_of(self._events))
+            for participant in self._participants:
+                await participant.at_commit(self.session, self._events)
         await self.session.commit()
         self._committed = True
         if self._events and self._on_committed:
             self._on_committed()
+        for participant in self._participants:
+            participant.committed()

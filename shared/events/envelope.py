@@ -16,6 +16,12 @@ _TYPE_PATTERN = re.compile(r"^kz\.sdo\.[a-z_]+\.[a-z_]+\.v[0-9]+$")
 _VERSION_SUFFIX = re.compile(r"\.v[0-9]+$")
 
 
+def _absent(value: object) -> bool:
+    """The tracing attributes are left out rather than written as null: an untraced event is byte for
+    byte what it was before the extension (and the AsyncAPI document does not require them)."""
+    return value is None
+
+
 def routing_key_for(event_type: str) -> str:
     """``kz.sdo.order.published.v1`` -> ``order.published`` (contract section 6)."""
     return _VERSION_SUFFIX.sub("", event_type.removeprefix(TYPE_PREFIX))
@@ -34,6 +40,20 @@ class CloudEvent(BaseModel):
     data: dict[str, Any]
     correlationid: str | None = None
     causationid: str | None = None
+    # CloudEvents distributed-tracing extension: the W3C trace context the event was emitted in.
+    # Present only when the emitting service is traced (SDO_OTEL_EXPORTER); omitted otherwise. Not
+    # checked here: a value the consumer cannot read starts a new trace, it never makes the event malformed.
+    traceparent: str | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description="W3C `traceparent` of the span the event was emitted in (distributed-tracing extension); "
+        "absent when the emitting service is not traced.",
+    )
+    tracestate: str | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description="W3C `tracestate` that goes with `traceparent`, when the trace carries vendor state.",
+    )
 
     @property
     def routing_key(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -75,6 +76,30 @@ class OrderDelivered(OrderEvent):
     supplier_id: UUID
     on_time: bool
     received_quantity: int | None = None
+    # The scorecard counts lots (contract section 7): how many lots were delivered, and on time.
+    lots: int | None = Field(default=None, ge=0)
+    lots_on_time: int | None = Field(default=None, ge=0)
+
+
+class OrderDeliveryShort(OrderEvent):
+    supplier_id: UUID
+    shipment_no: int = Field(ge=1)
+    shipped: int = Field(ge=0)
+    received: int = Field(ge=0)
+
+
+class OrderAmended(OrderEvent):
+    """An accepted amendment: the changed fields before and after (JSON values)."""
+
+    supplier_id: UUID | None = None
+    amendment_number: int = Field(ge=1)
+    before: dict[str, Any]
+    after: dict[str, Any]
+    # What consumers act on, stated after the change.
+    quantity: int | None = None
+    accepted_quantity: int | None = None
+    contract_price_kzt: Decimal | None = None
+    category: str | None = None
 
 
 class OrderCancelled(OrderEvent):
@@ -117,6 +142,11 @@ class LotAccepted(Payload):
     certificate_id: UUID
     supplier_id: UUID | None = None
     round: int | None = None
+    lot_size: int | None = None
+    # Accepted under concession (a `use_as_is` disposition, FAR 46.407): the price is reduced.
+    concession: bool = False
+    price_reduction_kzt: Decimal | None = None
+    nonconformance_id: UUID | None = None
 
 
 class LotRejected(Payload):
@@ -125,6 +155,55 @@ class LotRejected(Payload):
     nonconformities: list[Nonconformity]
     supplier_id: UUID | None = None
     round: int | None = None
+    lot_size: int | None = None
+    # The nonconformance report the rejection opened (contract section 7).
+    nonconformance_id: UUID | None = None
+
+
+class NonconformanceDispositioned(Payload):
+    order_id: UUID
+    nonconformance_id: UUID
+    inspection_id: UUID
+    disposition: str
+    price_reduction_kzt: Decimal | None = None
+    supplier_id: UUID | None = None
+    lot_size: int | None = None
+    reason: str | None = None
+
+
+class InspectionDiscontinued(Payload):
+    order_id: UUID
+    supplier_id: UUID | None = None
+    lots_not_accepted: int = Field(ge=0)
+
+
+class InspectionResumed(Payload):
+    order_id: UUID
+    supplier_id: UUID | None = None
+    reason: str
+
+
+class FundProjectEvent(Payload):
+    project_id: UUID
+    enterprise_id: UUID
+    category: str
+    status: str
+    budget_kzt: Decimal
+    order_ids: list[UUID] = Field(default_factory=list)
+
+
+class FundTrancheDisbursed(FundProjectEvent):
+    milestone: int = Field(ge=1)
+    amount_kzt: Decimal
+    disbursed_kzt: Decimal
+
+
+class AuditCheckpoint(Payload):
+    """A service's audit chain head, kept by the other services so a rewritten chain is detected."""
+
+    service: str
+    entries: int = Field(ge=0)
+    head_hash: str
 
 
 PAYLOADS: dict[EventType, type[Payload]] = {
@@ -139,6 +218,15 @@ PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.SUPPLIER_STATUS_CHANGED: SupplierStatusChanged,
     EventType.QUALITY_LOT_ACCEPTED: LotAccepted,
     EventType.QUALITY_LOT_REJECTED: LotRejected,
+    EventType.ORDER_AMENDED: OrderAmended,
+    EventType.ORDER_DELIVERY_SHORT: OrderDeliveryShort,
+    EventType.QUALITY_NONCONFORMANCE_DISPOSITIONED: NonconformanceDispositioned,
+    EventType.QUALITY_INSPECTION_DISCONTINUED: InspectionDiscontinued,
+    EventType.QUALITY_INSPECTION_RESUMED: InspectionResumed,
+    EventType.FUND_PROJECT_APPROVED: FundProjectEvent,
+    EventType.FUND_PROJECT_CLOSED: FundProjectEvent,
+    EventType.FUND_TRANCHE_DISBURSED: FundTrancheDisbursed,
+    EventType.AUDIT_CHECKPOINT: AuditCheckpoint,
 }
 
 

@@ -23,6 +23,17 @@ class EventType(StrEnum):
     SUPPLIER_STATUS_CHANGED = "kz.sdo.supplier.status_changed.v1"
     QUALITY_LOT_ACCEPTED = "kz.sdo.quality.lot_accepted.v1"
     QUALITY_LOT_REJECTED = "kz.sdo.quality.lot_rejected.v1"
+    # Part II (contract section 11).
+    ORDER_AMENDED = "kz.sdo.order.amended.v1"
+    ORDER_DELIVERY_SHORT = "kz.sdo.order.delivery_short.v1"
+    QUALITY_NONCONFORMANCE_DISPOSITIONED = "kz.sdo.quality.nonconformance_dispositioned.v1"
+    QUALITY_INSPECTION_DISCONTINUED = "kz.sdo.quality.inspection_discontinued.v1"
+    # Extension: the responsible authority lifted a discontinuation (POST /plans/{order_id}/resume).
+    QUALITY_INSPECTION_RESUMED = "kz.sdo.quality.inspection_resumed.v1"
+    FUND_PROJECT_APPROVED = "kz.sdo.fund.project_approved.v1"
+    FUND_PROJECT_CLOSED = "kz.sdo.fund.project_closed.v1"
+    FUND_TRANCHE_DISBURSED = "kz.sdo.fund.tranche_disbursed.v1"
+    AUDIT_CHECKPOINT = "kz.sdo.audit.checkpoint.v1"
 
 
 def order_status_event(status: str) -> EventType:

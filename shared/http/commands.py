@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
 from pydantic import BaseModel
@@ -13,11 +13,10 @@ from starlette.responses import Response
 
 from shared.auth import Principal
 from shared.http import idempotency
-from shared.http.conditional import etag
+from shared.http.conditional import etag, parse_if_match
 from shared.http.deps import RuntimeDep
 from shared.http.request_id import current_request_id
 from shared.http.responses import dumps
-from shared.uow import UnitOfWork
 
 
 @dataclass
@@ -41,7 +40,7 @@ class CommandResult:
         return dumps(body)
 
 
-CommandHandler = Callable[[UnitOfWork], Awaitable[CommandResult]]
+T = TypeVar("T")
 
 
 class Command:
@@ -72,26 +71,40 @@ class Command:
         self.request = request
         self.runtime = runtime
         self.idempotency_key = idempotency.validate_key(idempotency_key) if idempotency_key is not None else None
-        self.if_match = if_match
+        self.expected = parse_if_match(if_match)
 
-    async def run(self, principal: Principal, handler: CommandHandler) -> Response:
+    async def run(
+        self,
+        principal: Principal,
+        handler: Callable[[Any], Awaitable[T]],
+        present: Callable[[T], CommandResult] | None = None,
+    ) -> Response:
+        """Run ``handler`` on the service's unit of work; ``present`` renders its domain result."""
+        render: Callable[[Any], CommandResult] = present or (lambda result: result)
         key = self.idempotency_key
         if key is None:
-            return await self._execute(principal, handler, None)
-        self.runtime.inflight.enter(principal.sub, key)
+            return await self._execute(principal, handler, render, None)
+        caller = principal.caller
+        self.runtime.inflight.enter(caller, key)
         try:
             body = await self.request.body()
             digest = idempotency.fingerprint(self.request.method, self.request.url.path, self.request.url.query, body)
-            return await self._execute(principal, handler, (key, digest))
+            return await self._execute(principal, handler, render, (key, digest))
         finally:
-            self.runtime.inflight.leave(principal.sub, key)
+            self.runtime.inflight.leave(caller, key)
 
-    async def _execute(self, principal: Principal, handler: CommandHandler, keyed: tuple[str, str] | None) -> Response:
+    async def _execute(
+        self,
+        principal: Principal,
+        handler: Callable[[Any], Awaitable[Any]],
+        render: Callable[[Any], CommandResult],
+        keyed: tuple[str, str] | None,
+    ) -> Response:
         async with self.runtime.uow(actor=principal.sub, correlation_id=current_request_id()) as uow:
             if keyed:
                 key, digest = keyed
-                await idempotency.guard_across_replicas(uow.session, principal.sub, key)
-                stored = await idempotency.lookup(uow.session, principal.sub, key, digest)
+                await idempotency.guard_across_replicas(uow.session, principal.caller, key)
+                stored = await idempotency.lookup(uow.session, principal.caller, key, digest)
                 if stored is not None:
                     await uow.commit()  # commits only the removal of an expired record, if any
                     return Response(
@@ -100,12 +113,12 @@ class Command:
                         headers={**stored.headers, "Idempotent-Replayed": "true"},
                         media_type="application/json",
                     )
-            result = await handler(uow)
+            result = render(await handler(self.runtime.service_uow(uow)))
             content, headers = result.render(), result.response_headers()
             if keyed:
                 ttl = timedelta(hours=self.runtime.settings.idempotency_ttl_hours)
                 stored = idempotency.StoredResponse(result.status, content, headers)
-                await idempotency.store(uow.session, principal.sub, keyed[0], keyed[1], stored, ttl)
+                await idempotency.store(uow.session, principal.caller, keyed[0], keyed[1], stored, ttl)
             await uow.commit()
         return Response(content, status_code=result.status, headers=headers, media_type="application/json")
 

@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
+async def get_runtime(request: Request) -> Runtime:
+    # async: FastAPI runs a plain function dependency in a worker thread, a hop per request.
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

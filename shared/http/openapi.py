@@ -73,7 +73,15 @@ _CONFLICT = (
     "or the same `Idempotency-Key` is still in flight (see `Retry-After`)."
 )
 _STALE = "`If-Match` does not match the current version (`current_version` names it)."
-_ERROR_HEADERS = {"401": ["WWW-Authenticate"], "405": ["Allow"], "409": ["Retry-After"], "503": ["Retry-After"]}
+_TOO_LARGE = "The request body is over `SDO_MAX_BODY_BYTES` (default 1 MiB); refused before it is read."
+_RATE_LIMITED = "The caller is over `SDO_RATE_LIMIT` (when configured); see `Retry-After`."
+_ERROR_HEADERS = {
+    "401": ["WWW-Authenticate"],
+    "405": ["Allow"],
+    "409": ["Retry-After"],
+    "429": ["Retry-After"],
+    "503": ["Retry-After"],
+}
 
 
 def _header_ref(name: str) -> dict[str, str]:
@@ -99,6 +107,10 @@ def _document_operation(path: str, method: str, op: dict[str, Any]) -> None:
         errors["409"] = _CONFLICT
     if "if-match" in headers:
         errors["412"] = _STALE
+    if "requestBody" in op or method in ("post", "put", "patch"):
+        errors["413"] = _TOO_LARGE
+    if path.startswith("/api/"):
+        errors["429"] = _RATE_LIMITED
     for code, description in errors.items():
         existing = responses.get(code, {})
         responses[code] = _problem(existing.get("description") or description)

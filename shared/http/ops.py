@@ -27,7 +27,7 @@ async def healthz() -> dict[str, str]:
     "/readyz",
     summary="Readiness",
     description="Database and broker reachable. 503 is a problem whose `checks` name the one that is not; "
-    "`checks` also carries the outbox backlog.",
+    "`checks` also carries the outbox backlog, and `dev_mode` (status `warning`) when development mode is on.",
     responses={503: {"description": "A dependency is down; `checks` names it."}},
 )
 async def readyz(runtime: RuntimeDep) -> Response:
@@ -45,12 +45,18 @@ async def readyz(runtime: RuntimeDep) -> Response:
     except Exception as exc:
         ready = False
         checks["database"] = {"status": "down", "error": type(exc).__name__}
-    problem = runtime.bus.problem() if runtime.bus else "no broker configured"
-    if problem:
+    broker_problem = runtime.bus.problem() if runtime.bus else "no broker configured"
+    if broker_problem:
         ready = False
-        checks["broker"] = {"status": "down", "error": problem}
+        checks["broker"] = {"status": "down", "error": broker_problem}
     else:
         checks["broker"] = {"status": "ok"}
+    if runtime.settings.dev_mode:
+        # Not a reason to take the service out of rotation, but never to be missed on a dashboard.
+        checks["dev_mode"] = {
+            "status": "warning",
+            "detail": "SDO_DEV_MODE is on: tokens signed with the published development secret are accepted.",
+        }
     if ready:
         return json_response({"status": "ready", "service": runtime.name, "checks": checks})
     # An error like any other (RFC 9457), naming what is down in `checks`.

@@ -14,7 +14,8 @@ from shared.http.problems import ValidationProblem
 
 T = TypeVar("T")
 
-LimitQuery = Annotated[int, Query(ge=1, le=500, description="Page size, at most 500.")]
+MAX_LIMIT = 500
+LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, at most {MAX_LIMIT}.")]
 CursorQuery = Annotated[str | None, Query(description="Opaque cursor from the previous page's `next_cursor`.")]
 
 
@@ -35,7 +36,7 @@ _PLAIN: tuple[type, ...] = (int, str, float, bool)
 def _coerce(convert: Callable[[Any], Any], part: Any) -> Any:
     if convert in _PLAIN:
         accepted = (int, float) if convert is float else convert  # JSON writes 5.0 as 5 in some encoders
-        if not isinstance(part, accepted) or (convert is not bool and isinstance(part, bool)):  # type: ignore[arg-type]
+        if not isinstance(part, accepted) or (convert is not bool and isinstance(part, bool)):
             raise ValueError("wrong type")
         value = convert(part)
     else:

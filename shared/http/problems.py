@@ -1,9 +1,14 @@
-"""RFC 9457 problem details: the one error shape every endpoint answers with."""
+"""RFC 9457 problem details: the one error shape every endpoint answers with.
+
+``title``, ``detail`` and ``errors[].message`` are answered in the language ``Accept-Language``
+asks for among English, Russian and Kazakh (``shared.i18n``), with ``Content-Language``; every
+other member (``type``, ``status``, ``errors[].field``, codes) is the same in every language.
+"""
 
 from __future__ import annotations
 
 import http
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -13,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from shared import errors, i18n
 from shared.http.responses import PROBLEM_CONTENT_TYPE, problem_response
 from shared.http.routes import allowed_methods, served_routes
 
@@ -35,6 +41,8 @@ class Problem(Exception):
         title: str | None = None,
         slug: str | None = None,
         headers: Mapping[str, str] | None = None,
+        template: str | None = None,
+        params: Mapping[str, Any] | None = None,
         **extra: Any,
     ) -> None:
         super().__init__(detail)
@@ -45,11 +53,34 @@ class Problem(Exception):
             self.slug = slug
         self.title = title or http.HTTPStatus(self.status).phrase
         self.headers = dict(headers or {})
+        # What the detail was built from, for its translations (``shared.i18n``).
+        self.template = template
+        self.params = dict(params or {})
         self.extra = extra
 
-    def body(self) -> dict[str, Any]:
+    def body(self, language: str | None = None) -> dict[str, Any]:
+        """The problem+json body, in ``language`` (default: the one negotiated for the current request)."""
         type_ = PROBLEM_BASE + self.slug if self.slug else "about:blank"
-        return {"type": type_, "title": self.title, "status": self.status, "detail": self.detail, **self.extra}
+        body = {"type": type_, "title": self.title, "status": self.status, "detail": self.detail, **self.extra}
+        language = language or i18n.current_language()
+        return body if language == i18n.DEFAULT_LANGUAGE else localized(body, language, self.template, self.params)
+
+
+def localized(
+    body: dict[str, Any], language: str, template: str | None = None, params: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The body with its human-readable texts in ``language`` where the catalogues have them."""
+    out = dict(body)
+    out["title"] = i18n.translate(str(body["title"]), language) or body["title"]
+    out["detail"] = i18n.translate(str(body["detail"]), language, template, params) or body["detail"]
+    if isinstance(body.get("errors"), list):
+        out["errors"] = [
+            {**e, "message": i18n.translate(e["message"], language) or e["message"]}
+            if isinstance(e, dict) and isinstance(e.get("message"), str)
+            else e
+            for e in body["errors"]
+        ]
+    return out
 
 
 class BadRequest(Problem):
@@ -93,9 +124,17 @@ class ValidationProblem(Problem):
 
     status, slug = 422, "validation-error"
 
-    def __init__(self, errors: list[dict[str, str]], detail: str | None = None) -> None:
+    def __init__(self, errors: list[dict[str, str]], detail: str | None = None, **extra: Any) -> None:
         fields = ", ".join(e["field"] for e in errors)
-        super().__init__(detail or f"Invalid input: {fields}", title="Unprocessable Content", errors=errors)
+        template, params = ("Invalid input: {fields}", {"fields": fields}) if detail is None else (None, None)
+        super().__init__(
+            detail or f"Invalid input: {fields}",
+            title="Unprocessable Content",
+            template=template,
+            params=params,
+            errors=errors,
+            **extra,
+        )
 
 
 class ServiceUnavailable(Problem):
@@ -105,10 +144,28 @@ class ServiceUnavailable(Problem):
         super().__init__(detail, headers={"Retry-After": str(retry_after)}, **extra)
 
 
+# The one mapping of domain errors to HTTP: the most specific kind first.
+_STATUS_OF: tuple[tuple[type[errors.DomainError], int], ...] = (
+    (errors.NotFound, 404),
+    (errors.InvalidInput, 422),
+    (errors.NotPermitted, 403),
+    (errors.StaleVersion, 412),
+    (errors.DomainError, 409),
+)
+
+
+def problem_for(exc: errors.DomainError) -> Problem:
+    """The problem+json a domain error stands for."""
+    status = next(code for kind, code in _STATUS_OF if isinstance(exc, kind))
+    if isinstance(exc, errors.InvalidInput):
+        return ValidationProblem(exc.errors, **exc.details)
+    return Problem(exc.message, status=status, slug=exc.code, template=exc.template, params=exc.params, **exc.details)
+
+
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = list(loc)
     if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
-        source = parts.pop(0)
+        source = str(parts.pop(0))
         if not parts:
             return source
     path = ""
@@ -131,7 +188,11 @@ def validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
 
 
 async def _on_problem(request: Request, exc: Problem) -> Response:
-    return problem_response(exc.body(), exc.status, exc.headers)
+    return problem_response(exc.body(i18n.language_of(request.headers)), exc.status, exc.headers)
+
+
+async def _on_domain_error(request: Request, exc: errors.DomainError) -> Response:
+    return await _on_problem(request, problem_for(exc))
 
 
 async def _on_validation(request: Request, exc: RequestValidationError) -> Response:
@@ -145,15 +206,19 @@ async def _on_http(request: Request, exc: StarletteHTTPException) -> Response:
     status = exc.status_code
     detail = exc.detail if isinstance(exc.detail, str) else http.HTTPStatus(status).phrase
     headers = dict(exc.headers or {})
+    template: str | None = None
+    params = {"method": request.method, "path": request.url.path}
     if status == 404 and detail == "Not Found":
-        detail = f"No resource at {request.url.path}."
+        template = "No resource at {path}."
+        detail = template.format_map(params)
     if status == 405:
-        detail = f"{request.method} is not allowed on {request.url.path}."
+        template = "{method} is not allowed on {path}."
+        detail = template.format_map(params)
         # Starlette's own Allow names only the first route at this path; name every one.
         allowed = allowed_methods(served_routes(request.app.router.routes), request.scope)
         if allowed:
             headers["Allow"] = ", ".join(sorted(allowed))
-    problem = Problem(detail, status=status, headers=headers)
+    problem = Problem(detail, status=status, headers=headers, template=template, params=params)
     return await _on_problem(request, problem)
 
 
@@ -167,7 +232,11 @@ def _internal_error(request: Request, exc: Exception, headers: Mapping[str, str]
         exc_info=exc,
     )
     problem = Problem("An unexpected error occurred; it has been logged.", status=500, slug="internal")
-    return problem_response(problem.body(), 500, headers)
+    # Answered past the middleware that marks translated answers, so marked here.
+    language = i18n.language_of(request.headers)
+    if language != i18n.DEFAULT_LANGUAGE:
+        headers = {**(headers or {}), "Content-Language": language, "Vary": "Accept-Language"}
+    return problem_response(problem.body(language), 500, headers)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
@@ -206,7 +275,26 @@ def database_problem(exc: DBAPIError) -> Problem | None:
     return None
 
 
+# SQLSTATE of a database that cannot serve now (not of a bad request): connection exceptions (08),
+# too many connections (53300), shutting down or starting up (57P01-57P03).
+_UNAVAILABLE_SQLSTATES = ("08", "53300", "57P01", "57P02", "57P03")
+DATABASE_RETRY_AFTER = 1
+
+
+def database_unavailable(exc: DBAPIError) -> bool:
+    """True when the database could not take the request now: the caller may retry it unchanged."""
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+    return exc.connection_invalidated or sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+
+
 async def _on_database_error(request: Request, exc: DBAPIError) -> Response:
+    if database_unavailable(exc):
+        # Nothing was applied (the transaction never began or was rolled back): 503, retry, not 500.
+        log.error("database_unavailable", path=request.url.path, error=str(exc.orig)[:200])
+        unavailable = ServiceUnavailable(
+            "The database is not answering now; retry shortly.", retry_after=DATABASE_RETRY_AFTER
+        )
+        return await _on_problem(request, unavailable)
     problem = database_problem(exc)
     if problem is None:
         return _internal_error(request, exc)
@@ -214,21 +302,14 @@ async def _on_database_error(request: Request, exc: DBAPIError) -> Response:
     return await _on_problem(request, problem)
 
 
-def install_problem_handlers(
-    app: FastAPI, domain_errors: Mapping[type[Exception], Callable[[Exception], Problem]] | None = None
-) -> None:
+def install_problem_handlers(app: FastAPI) -> None:
     """Map every error (framework, domain, unexpected) to problem+json, in one place."""
     app.add_exception_handler(Problem, _on_problem)  # type: ignore[arg-type]
+    app.add_exception_handler(errors.DomainError, _on_domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _on_http)  # type: ignore[arg-type]
     app.add_exception_handler(DBAPIError, _on_database_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _on_unexpected)
-    for exc_type, convert in (domain_errors or {}).items():
-
-        async def _on_domain(request: Request, exc: Exception, convert=convert) -> Response:
-            return await _on_problem(request, convert(exc))
-
-        app.add_exception_handler(exc_type, _on_domain)
 
 
 __all__ = [
@@ -243,4 +324,5 @@ __all__ = [
     "Unauthorized",
     "ValidationProblem",
     "install_problem_handlers",
+    "problem_for",
 ]

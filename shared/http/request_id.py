@@ -17,6 +17,15 @@ def current_request_id() -> str | None:
     return request_id_var.get()
 
 
+def request_id_of(scope: Scope) -> str:
+    """The caller's ``X-Request-ID`` when it is sane, else a new one."""
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            incoming = value.decode("latin-1")
+            return incoming if _SANE.match(incoming) else str(uuid4())
+    return str(uuid4())
+
+
 class RequestIdMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -25,12 +34,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = None
-        for name, value in scope["headers"]:
-            if name == b"x-request-id":
-                incoming = value.decode("latin-1")
-                break
-        request_id = incoming if incoming and _SANE.match(incoming) else str(uuid4())
+        request_id = request_id_of(scope)
         scope["sdo.request_id"] = request_id
         token = request_id_var.set(request_id)
         structlog.contextvars.bind_contextvars(request_id=request_id)

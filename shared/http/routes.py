@@ -13,6 +13,7 @@ from typing import Any
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
+_iter_route_contexts: Any
 try:
     from fastapi.routing import iter_route_contexts as _iter_route_contexts
 except ImportError:  # older FastAPI: app.routes is already flat

@@ -12,15 +12,17 @@ from pydantic import ValidationError
 from shared.db import Database
 from shared.events.envelope import CloudEvent
 from shared.events.payloads import Payload, payload_model
-from shared.messaging import inbox
+from shared.messaging import inbox, ownership
 from shared.messaging.topology import DELIVERY_LIMIT
 from shared.messaging.transport import Delivery
 from shared.observability import ServiceMetrics
+from shared.telemetry import tracing
 from shared.uow import UnitOfWork
 
 log = structlog.get_logger("sdo.consumer")
 
-EventHandler = Callable[[CloudEvent, Any, UnitOfWork], Awaitable[None]]
+# A handler gets the service's unit of work: the kernel's, wrapped with the service's repositories.
+EventHandler = Callable[[CloudEvent, Any, Any], Awaitable[None]]
 UowFactory = Callable[..., UnitOfWork]
 
 # A failed message waits a little before it goes back, growing with each delivery, so a short
@@ -39,14 +41,28 @@ class EventConsumer:
         uow_factory: UowFactory,
         metrics: ServiceMetrics,
         database: Database | None = None,
+        service_uow: Callable[[UnitOfWork], Any] = lambda uow: uow,
+        *,
+        kernel_handlers: Mapping[str, EventHandler] | None = None,
+        publishers: Mapping[str, str] | None = None,
     ) -> None:
         self.service = service
+        self.service_uow = service_uow
         self.handlers = dict(handlers)
+        # The kernel's own subscriptions (audit checkpoints) get the kernel's unit of work.
+        self.kernel_handlers = dict(kernel_handlers or {})
+        # Service -> broker user, where the transport carries a verified user_id (ownership.refusal).
+        self.publishers = publishers
         self.uow_factory = uow_factory
         self.metrics = metrics
         self.database = database
 
     async def __call__(self, delivery: Delivery) -> None:
+        # Traced: a process span whose parent is the context the event was emitted in (its traceparent).
+        with tracing.consuming(self.service, delivery.body):
+            await self._consume(delivery)
+
+    async def _consume(self, delivery: Delivery) -> None:
         try:
             event = CloudEvent.from_bytes(delivery.body)
             payload: Payload = payload_model(event.type).model_validate(event.data)
@@ -56,7 +72,17 @@ class EventConsumer:
             self.metrics.events_consumed.labels("unknown", "malformed").inc()
             await self._settle(delivery, ack=False, requeue=False)
             return
-        handler = self.handlers.get(event.type)
+        forged = ownership.refusal(
+            event.source, event.type, event.data, user_id=delivery.user_id, publishers=self.publishers
+        )
+        if forged is not None:
+            # Only the owner publishes its events: not applied, not retried, kept in the DLQ for operators.
+            log.error("forged_event_dead_lettered", event_id=str(event.id), event_type=event.type, reason=forged)
+            self.metrics.events_consumed.labels(event.type, "forged").inc()
+            await self._settle(delivery, ack=False, requeue=False)
+            return
+        kernel = event.type in self.kernel_handlers
+        handler = self.kernel_handlers.get(event.type) or self.handlers.get(event.type)
         if handler is None:
             self.metrics.events_consumed.labels(event.type, "ignored").inc()
             await self._settle(delivery, ack=True)
@@ -68,7 +94,7 @@ class EventConsumer:
             ) as uow:
                 first_time = await inbox.claim(uow.session, self.service, str(event.id), event.type)
                 if first_time:
-                    await handler(event, payload, uow)
+                    await handler(event, payload, uow if kernel else self.service_uow(uow))
                 await uow.commit()
         except Exception as exc:
             # Requeued; the queue's delivery limit moves a message that keeps failing to the DLQ.

@@ -7,6 +7,7 @@ other services do not see it again; its event id is unchanged, so the inbox stil
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
@@ -24,8 +25,8 @@ class DeadLetter:
 
 
 def _describe(message: AbstractIncomingMessage) -> DeadLetter:
-    deaths = (message.headers or {}).get("x-death") or []
-    first = deaths[0] if deaths and isinstance(deaths[0], dict) else {}
+    deaths: Any = (message.headers or {}).get("x-death") or []
+    first: dict[str, Any] = deaths[0] if isinstance(deaths, list) and deaths and isinstance(deaths[0], dict) else {}
     keys = first.get("routing-keys") or []
     reason = first.get("reason")
     return DeadLetter(
@@ -70,6 +71,9 @@ async def replay(url: str, service: str, limit: int | None = None) -> int:
                     content_type=message.content_type,
                     headers=headers,
                     delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    # The publisher's user, kept: the consumer checks it again. Replaying another
+                    # service's message needs a broker user with the `impersonator` tag.
+                    user_id=message.user_id,
                 ),
                 routing_key=queue_name(service),
                 mandatory=True,

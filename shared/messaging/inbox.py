@@ -32,4 +32,4 @@ async def claim(session: AsyncSession, consumer: str, event_id: str, event_type:
         .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
     )
     result = await session.execute(stmt)
-    return result.rowcount == 1
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # a CursorResult for an INSERT

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -11,6 +12,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    Select,
     String,
     Table,
     Text,
@@ -41,27 +43,29 @@ outbox = Table(
 )
 
 
+def rows_of(events: list[CloudEvent]) -> list[dict[str, Any]]:
+    """The outbox rows of ``events``, as the table holds them (unsent, no attempt yet)."""
+    now = datetime.now(UTC)
+    return [
+        {
+            "event_id": str(e.id),
+            "event_type": e.type,
+            "routing_key": e.routing_key,
+            "body": e.to_bytes(),
+            "created_at": now,
+            "attempts": 0,
+        }
+        for e in events
+    ]
+
+
 async def add(session: AsyncSession, events: list[CloudEvent]) -> None:
     if not events:
         return
-    now = datetime.now(UTC)
-    await session.execute(
-        insert(outbox),
-        [
-            {
-                "event_id": str(e.id),
-                "event_type": e.type,
-                "routing_key": e.routing_key,
-                "body": e.to_bytes(),
-                "created_at": now,
-                "attempts": 0,
-            }
-            for e in events
-        ],
-    )
+    await session.execute(insert(outbox), rows_of(events))
 
 
-def unsent_query(limit: int, *, lock: bool):
+def unsent_query(limit: int, *, lock: bool) -> Select[tuple[int, str, str, bytes]]:
     query = select(outbox.c.id, outbox.c.event_id, outbox.c.routing_key, outbox.c.body)
     query = query.where(outbox.c.sent_at.is_(None)).order_by(outbox.c.id).limit(limit)
     # Replicas on PostgreSQL each take rows no other replica holds.

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import aio_pika
@@ -48,7 +48,16 @@ from shared.messaging.topology import (
     queue_name,
     unrouted_queue_arguments,
 )
-from shared.messaging.transport import ConnectedCallback, Delivery, DeliveryHandler, PublishError, Transport
+from shared.messaging.transport import (
+    Around,
+    ConnectedCallback,
+    Delivery,
+    DeliveryHandler,
+    Outgoing,
+    PublishError,
+    Transport,
+    untraced,
+)
 
 log = structlog.get_logger("sdo.rabbitmq")
 
@@ -69,6 +78,7 @@ class _RabbitDelivery(Delivery):
         # Quorum queues count returns in this header; it is what the delivery limit is checked against.
         count = (message.headers or {}).get("x-delivery-count", 0)
         self.delivery_count = count if isinstance(count, int) else 0
+        self.user_id = message.user_id
         self.settled = False
 
     async def ack(self) -> None:
@@ -81,8 +91,13 @@ class _RabbitDelivery(Delivery):
 
 
 class RabbitMQTransport(Transport):
+    carries_user_id = True
+
     def __init__(self, url: str, *, publish_timeout: float = 10.0, name: str | None = None) -> None:
         self.url = url
+        # Every message names the connection's user (aio-pika's default is guest); the broker refuses
+        # a user_id that is not the authenticated user, so consumers may trust it.
+        self.user = URL(url).user or "guest"
         self.publish_timeout = publish_timeout
         self.name = name or "sdo"
         self._connection: AbstractRobustConnection | None = None
@@ -190,6 +205,25 @@ class RabbitMQTransport(Transport):
         for key in routing_keys:
             await queue.bind(EXCHANGE, routing_key=key)
 
+    async def queue_depths(self, service: str) -> dict[str, int]:
+        """Messages ready in the service's queue and its dead-letter queue (passive declares, for /metrics).
+
+        On a channel of its own, opened and closed per call: a passive declare of a missing queue closes
+        its channel, and that must not be the publish channel.
+        """
+        if self._connection is None or self._connection.is_closed:
+            raise PublishError(self._last_error or "not connected to the broker")
+        channel = await self._connection.channel(publisher_confirms=False)
+        try:
+            depths: dict[str, int] = {}
+            for name in (queue_name(service), dead_letter_queue_name(service)):
+                queue = await channel.declare_queue(name, passive=True)
+                depths[name] = int(queue.declaration_result.message_count or 0)
+            return depths
+        finally:
+            with contextlib.suppress(Exception):
+                await channel.close()
+
     # -- publish --------------------------------------------------------------------------------
 
     async def publish(self, routing_key: str, body: bytes, *, message_id: str, content_type: str) -> None:
@@ -204,6 +238,7 @@ class RabbitMQTransport(Transport):
             message_id=message_id,
             content_type=content_type,
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            user_id=self.user,
         )
         try:
             # The outer timeout matters: a robust channel waits for the connection before it publishes.
@@ -218,6 +253,28 @@ class RabbitMQTransport(Transport):
             raise PublishError(f"publish of {routing_key} failed: {exc!r}") from exc
         if not isinstance(confirmation, aiormq.spec.Basic.Ack):
             raise PublishError(f"publish of {routing_key} not confirmed: {confirmation!r}")
+
+    async def publish_batch(
+        self, messages: Sequence[Outgoing], around: Around = untraced
+    ) -> tuple[int, Exception | None]:
+        """Pipelined: every message is sent in order at once, then their confirms are awaited together
+        (one wait for the broker per batch instead of one per message). Only the confirmed run from the
+        first message on counts; the caller publishes the rest again (the consumers' inbox skips a copy
+        the broker had confirmed)."""
+
+        async def one(message: Outgoing) -> None:
+            with around(message):
+                await self.publish(
+                    message.routing_key, message.body, message_id=message.message_id, content_type=message.content_type
+                )
+
+        outcomes = await asyncio.gather(*(one(m) for m in messages), return_exceptions=True)
+        for index, outcome in enumerate(outcomes):
+            if isinstance(outcome, BaseException):
+                if not isinstance(outcome, Exception):
+                    raise outcome  # cancelled: the relay is stopping
+                return index, outcome
+        return len(messages), None
 
     # -- consume --------------------------------------------------------------------------------
 

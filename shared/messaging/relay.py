@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
+from typing import Any
 
 import structlog
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from shared.db import Database
 from shared.events.envelope import CONTENT_TYPE
 from shared.messaging import outbox
-from shared.messaging.transport import Transport
+from shared.messaging.transport import Outgoing, Transport
 from shared.observability import ServiceMetrics
+from shared.telemetry import tracing
 
 log = structlog.get_logger("sdo.relay")
 
@@ -119,18 +123,20 @@ class OutboxRelay:
             raise failure[1]
         return len(sent)
 
-    async def _publish(self, rows: list) -> tuple[list[int], tuple[int, Exception] | None]:
-        sent: list[int] = []
-        for row in rows:
-            try:
-                await self.transport.publish(
-                    row.routing_key, row.body, message_id=row.event_id, content_type=CONTENT_TYPE
-                )
-            except Exception as exc:
-                # Stop at the first failure: later rows must not overtake this one.
-                return sent, (row.id, exc)
-            sent.append(row.id)
+    async def _publish(self, rows: Sequence[Row[Any]]) -> tuple[list[int], tuple[int, Exception] | None]:
+        """Publish the batch in outbox order (pipelined where the transport can: sent at once, the
+        confirms awaited together). Only the rows up to the first failure count as sent: that row and
+        every one after it go out again in the next batch, so none is marked before an earlier one."""
+        service = self.metrics.service
+        outgoing = [Outgoing(row.routing_key, row.body, row.event_id, CONTENT_TYPE) for row in rows]
+        confirmed, error = await self.transport.publish_batch(
+            outgoing, around=lambda m: tracing.publishing(service, m.body, m.routing_key)
+        )
+        sent = [row.id for row in rows[:confirmed]]
+        for row in rows[:confirmed]:
             self.metrics.events_published.labels(row.routing_key).inc()
+        if error is not None:
+            return sent, (rows[confirmed].id, error)
         return sent, None
 
     @staticmethod

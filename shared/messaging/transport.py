@@ -6,7 +6,10 @@ Two implementations: ``rabbitmq.py`` (``amqp://``) and ``memory.py`` (``memory:/
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from typing import Any
 
 
 class PublishError(Exception):
@@ -19,6 +22,8 @@ class Delivery(ABC):
     redelivered: bool
     # How many times the broker handed this message out before (0 on the first delivery).
     delivery_count: int = 0
+    # The AMQP user_id property: the broker user that published it, verified by RabbitMQ.
+    user_id: str | None = None
 
     @abstractmethod
     async def ack(self) -> None: ...
@@ -31,7 +36,28 @@ DeliveryHandler = Callable[[Delivery], Awaitable[None]]
 ConnectedCallback = Callable[[], None]
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One message of a batch the relay publishes."""
+
+    routing_key: str
+    body: bytes
+    message_id: str
+    content_type: str
+
+
+# Wraps the publishing of one message of a batch (the relay's tracing span).
+Around = Callable[[Outgoing], AbstractContextManager[Any]]
+
+
+def untraced(_message: Outgoing) -> AbstractContextManager[Any]:
+    return nullcontext()
+
+
 class Transport(ABC):
+    # True where every delivery's ``user_id`` is the publisher's broker user, checked by the broker.
+    carries_user_id: bool = False
+
     @abstractmethod
     async def connect(self) -> None:
         """Connect (retrying until it succeeds) and declare the exchanges."""
@@ -47,6 +73,24 @@ class Transport(ABC):
     @abstractmethod
     async def publish(self, routing_key: str, body: bytes, *, message_id: str, content_type: str) -> None:
         """Return only once the broker has confirmed the message; raise PublishError otherwise."""
+
+    async def publish_batch(
+        self, messages: Sequence[Outgoing], around: Around = untraced
+    ) -> tuple[int, Exception | None]:
+        """Publish ``messages`` in order: how many were confirmed from the first on, and the error of the
+        first that was not (None when all were). One at a time here; a broker client may pipeline."""
+        for index, message in enumerate(messages):
+            try:
+                with around(message):
+                    await self.publish(
+                        message.routing_key,
+                        message.body,
+                        message_id=message.message_id,
+                        content_type=message.content_type,
+                    )
+            except Exception as exc:
+                return index, exc
+        return len(messages), None
 
     @abstractmethod
     async def consume(self, service: str, handler: DeliveryHandler, *, prefetch: int) -> None:
