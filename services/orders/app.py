@@ -6,40 +6,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.orders.api import reference, routes
+from services.orders.api import amendments, reference, routes
 from services.orders.consumers import SUBSCRIPTIONS
 from services.orders.db.tables import metadata
-from services.orders.domain.errors import (
-    ActionNotPermitted,
-    IllegalTransition,
-    InvalidField,
-    OrderDomainError,
-)
-from services.orders.events import PUBLISHES
+from services.orders.db.unit_of_work import SqlOrdersUnitOfWork
+from services.orders.domain.order import PUBLISHES
 from services.orders.settings import OrdersSettings
-from shared.http.problems import Conflict, Forbidden, Problem, ValidationProblem
 from shared.service import ServiceSpec, build_app
-
-
-def _illegal_transition(exc: IllegalTransition) -> Problem:
-    return Conflict(
-        exc.message,
-        slug="illegal-transition",
-        current_status=exc.current_status,
-        allowed_actions=exc.allowed_actions,
-    )
-
-
-def _invalid_field(exc: InvalidField) -> Problem:
-    return ValidationProblem([{"field": exc.field, "message": exc.message}])
-
-
-def _not_permitted(exc: ActionNotPermitted) -> Problem:
-    return Forbidden(exc.message)
-
-
-def _refused(exc: OrderDomainError) -> Problem:
-    return Conflict(exc.message, slug=exc.code.replace("_", "-"))
 
 
 def create_app(settings: OrdersSettings | None = None) -> FastAPI:
@@ -48,24 +21,29 @@ def create_app(settings: OrdersSettings | None = None) -> FastAPI:
         title="SDO Orders",
         description=(
             "State defense orders from specification to closure: lifecycle, award "
-            "saga, the suppliers' changes feed and KPIs."
+            "saga, contract amendments, orders funded by the Development Fund, the suppliers' changes feed, "
+            "exchange rates in force and KPIs."
         ),
         settings_factory=OrdersSettings,
         metadata=metadata,
         migrations=Path(__file__).parent / "migrations",
-        routers=[routes.router, reference.router],
+        routers=[routes.router, amendments.router, reference.router],
         subscriptions=SUBSCRIPTIONS,
         publishes=PUBLISHES,
-        domain_errors={
-            IllegalTransition: _illegal_transition,
-            InvalidField: _invalid_field,
-            ActionNotPermitted: _not_permitted,
-            OrderDomainError: _refused,
-        },
+        unit_of_work=SqlOrdersUnitOfWork,
+        status_gauges=metadata.tables["orders"].c.status,
         openapi_tags=[
             {"name": "orders", "description": "The order lifecycle, its history and the pollers' views."},
-            {"name": "analytics", "description": "Domestic-share KPIs per category."},
-            {"name": "exchange rates", "description": "KZT per unit, used to compare prices with ceilings."},
+            {
+                "name": "amendments",
+                "description": "After award the contract changes only by amendment: proposed by the ministry, "
+                "accepted or rejected by the supplier.",
+            },
+            {"name": "analytics", "description": "Domestic-share and localized-share KPIs per category."},
+            {
+                "name": "exchange rates",
+                "description": "KZT per unit in force from a moment on, used to compare prices with ceilings.",
+            },
         ],
     )
     return build_app(spec, settings)

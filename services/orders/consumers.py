@@ -1,106 +1,144 @@
-"""What the orders service does with the other services' events.
+"""What the orders service does with the other services' events: one ``on_<event>`` each.
 
-Each handler runs in the consumer's unit of work (inbox claim + changes + outbox, one commit).
-A late, repeated or mismatched event is logged and ignored: an order never moves twice or
-backwards, because the lifecycle table is asked whether the move is drawn from where it stands.
+Each runs in the consumer's unit of work (inbox claim + changes + outbox, one commit) and hands a
+command to its handler. A late, repeated or mismatched event is logged and dropped: an order never
+moves twice or backwards, because the lifecycle table is asked whether the move is drawn from where
+it stands (``IllegalTransition``), and the order whether the event is its own (``EventNotApplicable``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TypeVar
 from uuid import UUID
 
 import structlog
 
-from services.orders.db.repository import OrderRepository
-from services.orders.db.tables import Order
-from services.orders.domain.lifecycle import EVENT_ACTIONS, Action, Role, can_transition
-from services.orders.transitions import move
+from services.orders import handlers
+from services.orders.domain.commands import (
+    RecordAwardConfirmed,
+    RecordAwardDeclined,
+    RecordDisposition,
+    RecordFundProject,
+    RecordInspectionDiscontinued,
+    RecordInspectionResumed,
+    RecordLotAccepted,
+    RecordLotRejected,
+)
+from services.orders.domain.errors import EventNotApplicable
+from services.orders.domain.funding import FundProjectStatus
+from services.orders.ports import OrdersUnitOfWork
+from shared.errors import IllegalTransition
 from shared.events.envelope import CloudEvent
-from shared.events.payloads import LotAccepted, LotRejected, SupplierAwardConfirmed, SupplierAwardDeclined
+from shared.events.payloads import (
+    FundProjectEvent,
+    InspectionDiscontinued,
+    InspectionResumed,
+    LotAccepted,
+    LotRejected,
+    NonconformanceDispositioned,
+    SupplierAwardConfirmed,
+    SupplierAwardDeclined,
+)
 from shared.events.types import EventType
-from shared.uow import UnitOfWork
+from shared.messaging.consumer import EventHandler
 
 log = structlog.get_logger("sdo.orders.consumers")
 
-SYSTEM = frozenset({Role.SYSTEM})
+C = TypeVar("C")
 
 
-async def _order_to_move(
-    uow: UnitOfWork, event: CloudEvent, order_id: UUID, supplier_id: UUID | None
-) -> tuple[Order, Action] | None:
-    """The order and the action the event performs, or None when the event must not move it."""
-    action = EVENT_ACTIONS[event.type]
-    order = await OrderRepository(uow.session).find_for_update(order_id)
-    why = None
-    if order is None:
-        why = "unknown order"
-    elif not can_transition(order.status, action):
-        why = f"order is {order.status}"
-    elif supplier_id is not None and supplier_id != order.supplier_id:
-        why = "event names another supplier than the order's"
-    if why is not None:
-        log.info("event_ignored", event_id=str(event.id), event_type=event.type, order_id=str(order_id), why=why)
-        return None
-    return order, action
+async def on_award_confirmed(event: CloudEvent, payload: SupplierAwardConfirmed, uow: OrdersUnitOfWork) -> None:
+    p = payload
+    command = RecordAwardConfirmed(p.order_id, p.supplier_id, p.supplier_country, p.local_content_share)
+    await _apply(event, p.order_id, handlers.record_award_confirmed, uow, command)
 
 
-async def on_award_confirmed(event: CloudEvent, payload: SupplierAwardConfirmed, uow: UnitOfWork) -> None:
-    found = await _order_to_move(uow, event, payload.order_id, payload.supplier_id)
-    if found is None:
-        return
-    order, action = found
-    order.supplier_country = payload.supplier_country.strip().upper()
-    order.local_content_share = payload.local_content_share
-    await move(uow, order, action, SYSTEM, details={"supplier_country": order.supplier_country})
+async def on_award_declined(event: CloudEvent, payload: SupplierAwardDeclined, uow: OrdersUnitOfWork) -> None:
+    command = RecordAwardDeclined(payload.order_id, payload.supplier_id, tuple(payload.reasons))
+    await _apply(event, payload.order_id, handlers.record_award_declined, uow, command)
 
 
-async def on_award_declined(event: CloudEvent, payload: SupplierAwardDeclined, uow: UnitOfWork) -> None:
-    found = await _order_to_move(uow, event, payload.order_id, payload.supplier_id)
-    if found is None:
-        return
-    order, action = found
-    reason = "; ".join(payload.reasons) or "declined by the suppliers service"
-    declined_by = order.supplier_id
-    order.award_decline_reason = reason
-    # Back on the market: the declined supplier and its price no longer belong to the order.
-    order.supplier_id = order.contract_price_amount = order.contract_price_currency = order.contract_price_kzt = None
-    await move(uow, order, action, SYSTEM, reason=reason, concerns=declined_by)
-
-
-def _current_verdict(event: CloudEvent, order: Order, payload: LotAccepted | LotRejected) -> bool:
-    """A verdict for an earlier round, or for an inspection already decided, is late."""
-    late = (payload.round is not None and payload.round != order.inspection_rounds) or (
-        payload.inspection_id == order.last_inspection_id
+async def on_lot_accepted(event: CloudEvent, payload: LotAccepted, uow: OrdersUnitOfWork) -> None:
+    p = payload
+    command = RecordLotAccepted(
+        p.order_id,
+        p.inspection_id,
+        p.certificate_id,
+        p.supplier_id,
+        p.round,
+        concession=p.concession,
+        price_reduction_kzt=p.price_reduction_kzt,
+        nonconformance_id=p.nonconformance_id,
     )
-    if late:
-        log.info("late_verdict_ignored", event_id=str(event.id), order_id=str(order.id), round=payload.round)
-    return not late
+    await _apply(event, p.order_id, handlers.record_lot_accepted, uow, command)
 
 
-async def on_lot_accepted(event: CloudEvent, payload: LotAccepted, uow: UnitOfWork) -> None:
-    found = await _order_to_move(uow, event, payload.order_id, payload.supplier_id)
-    if found is None or not _current_verdict(event, found[0], payload):
-        return
-    order, action = found
-    order.last_inspection_id = payload.inspection_id
-    details = {"inspection_id": str(payload.inspection_id), "certificate_id": str(payload.certificate_id)}
-    await move(uow, order, action, SYSTEM, reason=f"certificate {payload.certificate_id}", details=details)
+async def on_lot_rejected(event: CloudEvent, payload: LotRejected, uow: OrdersUnitOfWork) -> None:
+    p = payload
+    failed = tuple((n.code, n.critical) for n in p.nonconformities)
+    command = RecordLotRejected(p.order_id, p.inspection_id, failed, p.supplier_id, p.round)
+    await _apply(event, p.order_id, handlers.record_lot_rejected, uow, command)
 
 
-async def on_lot_rejected(event: CloudEvent, payload: LotRejected, uow: UnitOfWork) -> None:
-    found = await _order_to_move(uow, event, payload.order_id, payload.supplier_id)
-    if found is None or not _current_verdict(event, found[0], payload):
-        return
-    order, action = found
-    order.last_inspection_id = payload.inspection_id
-    failed = ", ".join(f"{n.code}{' (critical)' if n.critical else ''}" for n in payload.nonconformities)
-    reason = f"nonconformities: {failed}" if failed else "lot rejected"
-    await move(uow, order, action, SYSTEM, reason=reason, details={"inspection_id": str(payload.inspection_id)})
+async def on_nonconformance_dispositioned(
+    event: CloudEvent, payload: NonconformanceDispositioned, uow: OrdersUnitOfWork
+) -> None:
+    p = payload
+    command = RecordDisposition(p.order_id, p.inspection_id, p.nonconformance_id, p.disposition, p.supplier_id)
+    await _apply(event, p.order_id, handlers.record_disposition, uow, command)
 
 
-SUBSCRIPTIONS = {
+async def on_inspection_discontinued(event: CloudEvent, payload: InspectionDiscontinued, uow: OrdersUnitOfWork) -> None:
+    command = RecordInspectionDiscontinued(payload.order_id, payload.lots_not_accepted, payload.supplier_id)
+    await _apply(event, payload.order_id, handlers.record_inspection_discontinued, uow, command)
+
+
+async def on_inspection_resumed(event: CloudEvent, payload: InspectionResumed, uow: OrdersUnitOfWork) -> None:
+    command = RecordInspectionResumed(payload.order_id, payload.reason, payload.supplier_id)
+    await _apply(event, payload.order_id, handlers.record_inspection_resumed, uow, command)
+
+
+async def on_fund_project_approved(event: CloudEvent, payload: FundProjectEvent, uow: OrdersUnitOfWork) -> None:
+    await _note_project(event, payload, FundProjectStatus.APPROVED, uow)
+
+
+async def on_fund_project_closed(event: CloudEvent, payload: FundProjectEvent, uow: OrdersUnitOfWork) -> None:
+    await _note_project(event, payload, FundProjectStatus.CLOSED, uow)
+
+
+async def _note_project(
+    event: CloudEvent, payload: FundProjectEvent, status: FundProjectStatus, uow: OrdersUnitOfWork
+) -> None:
+    """The event's type says what happened (a late approval never reopens a closed project)."""
+    p = payload
+    command = RecordFundProject(p.project_id, status, p.enterprise_id, p.category, p.budget_kzt)
+    await _apply(event, p.project_id, handlers.record_fund_project, uow, command)
+
+
+async def _apply(
+    event: CloudEvent,
+    subject_id: UUID,
+    handler: Callable[[OrdersUnitOfWork, C], Awaitable[object]],
+    uow: OrdersUnitOfWork,
+    command: C,
+) -> None:
+    try:
+        await handler(uow, command)
+    except (IllegalTransition, EventNotApplicable) as refused:
+        log.info(
+            "event_ignored", event_id=str(event.id), event_type=event.type, subject=str(subject_id), why=str(refused)
+        )
+
+
+SUBSCRIPTIONS: Mapping[str, EventHandler] = {
     EventType.SUPPLIER_AWARD_CONFIRMED: on_award_confirmed,
     EventType.SUPPLIER_AWARD_DECLINED: on_award_declined,
     EventType.QUALITY_LOT_ACCEPTED: on_lot_accepted,
     EventType.QUALITY_LOT_REJECTED: on_lot_rejected,
+    EventType.QUALITY_NONCONFORMANCE_DISPOSITIONED: on_nonconformance_dispositioned,
+    EventType.QUALITY_INSPECTION_DISCONTINUED: on_inspection_discontinued,
+    EventType.QUALITY_INSPECTION_RESUMED: on_inspection_resumed,
+    EventType.FUND_PROJECT_APPROVED: on_fund_project_approved,
+    EventType.FUND_PROJECT_CLOSED: on_fund_project_closed,
 }

@@ -1,178 +1,292 @@
-"""One function per command: load, check, change through the lifecycle table, return the answer.
+"""One function per command: load the order, let it act, announce and save what it did.
 
-No framework here: each handler runs inside the unit of work the route opened, and only that
-unit of work commits.
+A command dataclass (``domain/commands.py``) in, the order (or the rate) out, or a domain error.
+Storage is reached through ``ports.py``; the unit of work the caller opened commits. No HTTP here.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from uuid import UUID
 
-from services.orders import clock
-from services.orders.api.schemas import (
-    AwardRequest,
-    Cancellation,
-    DeliveryConfirmation,
-    ExchangeRatePublic,
-    LotSubmission,
-    OrderCreate,
-    OrderPatch,
-    OrderPublic,
-    RateUpdate,
-    Shipment,
+from services.orders.domain.commands import (
+    AcceptAmendment,
+    AmendmentCommand,
+    AwardOrder,
+    CancelOrder,
+    CloseOrder,
+    ConfirmDelivery,
+    CreateOrder,
+    OrderCommand,
+    ProposeAmendment,
+    PublishOrder,
+    RecordAwardConfirmed,
+    RecordAwardDeclined,
+    RecordDisposition,
+    RecordFundProject,
+    RecordInspectionDiscontinued,
+    RecordInspectionResumed,
+    RecordLotAccepted,
+    RecordLotRejected,
+    RejectAmendment,
+    SetExchangeRate,
+    ShipLot,
+    StartProduction,
+    SubmitForInspection,
+    UpdateOrder,
+    WithdrawAmendment,
 )
-from services.orders.db.repository import OrderRepository
-from services.orders.db.tables import ExchangeRate, Order
-from services.orders.domain.lifecycle import INITIAL_STATUS, Action, apply_action
-from services.orders.domain.money import Money
-from services.orders.domain.on_time import is_on_time
-from services.orders.domain.pricing import DEFAULT_RATES, check_within_ceiling, parse_rate, to_kzt
-from services.orders.domain.specification import check_delivery_deadline, check_lot_size, check_requirements
-from services.orders.transitions import RESOURCE, announce, move, note_change
-from shared.auth import Principal
-from shared.http.commands import CommandResult
-from shared.http.conditional import check_if_match
-from shared.http.problems import ValidationProblem
-from shared.uow import UnitOfWork
+from services.orders.domain.errors import EventNotApplicable, OrderNotFound
+from services.orders.domain.funding import FundProject
+from services.orders.domain.lifecycle import ORDER
+from services.orders.domain.order import Order, announcements
+from services.orders.domain.pricing import CurrencyRates, ExchangeRate, parse_rate
+from services.orders.ports import OrdersUnitOfWork
+from shared import clock
+from shared.errors import InvalidInput
+from shared.recorder import Recorder
+from shared.versioning import check_version
 
 
-def _answer(order: Order, status: int = 200, location: str | None = None) -> CommandResult:
-    return CommandResult(body=OrderPublic.of(order), status=status, location=location, version=order.version)
+async def create_order(uow: OrdersUnitOfWork, cmd: CreateOrder) -> Order:
+    now = clock.now()
+    spec = cmd.spec.checked(await uow.rates.in_force(), today=clock.today(cmd.timezone))  # 422 before a number is taken
+    order = Order.create(spec, number=await uow.orders.next_number(now.year), by=uow.actor, at=now)
+    return await _save(uow, order)
 
 
-async def _current(uow: UnitOfWork, ref: str, principal: Principal, if_match: str | None) -> Order:
-    """The caller's order, locked for the change: 404 when it is not the caller's, 412 when ``If-Match`` is stale."""
-    order = await OrderRepository(uow.session).get_for_update(ref, principal.supplier_scope)
-    check_if_match(if_match, order.version)
+async def update_order(uow: OrdersUnitOfWork, cmd: UpdateOrder) -> Order:
+    if not cmd.changes:
+        raise InvalidInput("body", "names no field to change")
+    order = await _order(uow, cmd)
+    rates, today = await uow.rates.in_force(), clock.today(cmd.timezone)
+    order.update(cmd.changes, rates, today=today, roles=cmd.actor.effective_roles, at=clock.now())
+    return await _save(uow, order)
+
+
+async def publish(uow: OrdersUnitOfWork, cmd: PublishOrder) -> Order:
+    order = await _order(uow, cmd)
+    project_id = order.spec.fund_project_id
+    project = None if project_id is None else await uow.fund_projects.get(project_id)
+    order.publish(
+        today=clock.today(cmd.timezone), fund_project=project, roles=cmd.actor.effective_roles, at=clock.now()
+    )
+    return await _save(uow, order)
+
+
+async def award(uow: OrdersUnitOfWork, cmd: AwardOrder) -> Order:
+    order = await _order(uow, cmd)
+    now = clock.now()
+    rates = await uow.rates.in_force(now)  # the rates in force now; the order keeps the one it used
+    order.award(cmd.supplier_id, cmd.price, rates, roles=cmd.actor.effective_roles, at=now)
+    return await _save(uow, order)
+
+
+async def start_production(uow: OrdersUnitOfWork, cmd: StartProduction) -> Order:
+    order = await _order(uow, cmd)
+    order.start_production(roles=cmd.actor.effective_roles, at=clock.now())
+    return await _save(uow, order)
+
+
+async def submit_for_inspection(uow: OrdersUnitOfWork, cmd: SubmitForInspection) -> Order:
+    order = await _order(uow, cmd)
+    order.submit_for_inspection(cmd.lot_size, roles=cmd.actor.effective_roles, at=clock.now())
+    return await _save(uow, order)
+
+
+async def ship(uow: OrdersUnitOfWork, cmd: ShipLot) -> Order:
+    order = await _order(uow, cmd)
+    order.ship(cmd.waybill, cmd.quantity, roles=cmd.actor.effective_roles, at=clock.now())
+    return await _save(uow, order)
+
+
+async def confirm_delivery(uow: OrdersUnitOfWork, cmd: ConfirmDelivery) -> Order:
+    order = await _order(uow, cmd)
+    roles, today = cmd.actor.effective_roles, clock.today(cmd.timezone)
+    order.confirm_delivery(cmd.received_quantity, cmd.shipment_no, today=today, roles=roles, at=clock.now())
+    return await _save(uow, order)
+
+
+async def close(uow: OrdersUnitOfWork, cmd: CloseOrder) -> Order:
+    order = await _order(uow, cmd)
+    order.close(roles=cmd.actor.effective_roles, at=clock.now())
+    return await _save(uow, order)
+
+
+async def cancel(uow: OrdersUnitOfWork, cmd: CancelOrder) -> Order:
+    order = await _order(uow, cmd)
+    order.cancel(cmd.reason, roles=cmd.actor.effective_roles, at=clock.now())
+    return await _save(uow, order)
+
+
+async def propose_amendment(uow: OrdersUnitOfWork, cmd: ProposeAmendment) -> Order:
+    order = await _order(uow, cmd)
+    now = clock.now()
+    rates = await uow.rates.in_force(now)
+    roles, today = cmd.actor.effective_roles, clock.today(cmd.timezone)
+    order.propose_amendment(cmd.changes, cmd.reason, rates, today=today, by=uow.actor, roles=roles, at=now)
+    return await _save(uow, order)
+
+
+async def accept_amendment(uow: OrdersUnitOfWork, cmd: AcceptAmendment) -> Order:
+    order = await _amended(uow, cmd)
+    now = clock.now()
+    rates = await uow.rates.in_force(now)  # an amended price converts at the rates in force when it applies
+    roles, today = cmd.actor.effective_roles, clock.today(cmd.timezone)
+    order.accept_amendment(cmd.number, rates, today=today, by=uow.actor, roles=roles, at=now)
+    return await _save(uow, order)
+
+
+async def reject_amendment(uow: OrdersUnitOfWork, cmd: RejectAmendment) -> Order:
+    order = await _amended(uow, cmd)
+    order.reject_amendment(cmd.number, cmd.reason, by=uow.actor, roles=cmd.actor.effective_roles, at=clock.now())
+    return await _save(uow, order)
+
+
+async def withdraw_amendment(uow: OrdersUnitOfWork, cmd: WithdrawAmendment) -> Order:
+    order = await _amended(uow, cmd)
+    order.withdraw_amendment(cmd.number, cmd.reason, by=uow.actor, roles=cmd.actor.effective_roles, at=clock.now())
+    return await _save(uow, order)
+
+
+async def set_exchange_rate(uow: OrdersUnitOfWork, cmd: SetExchangeRate) -> ExchangeRate:
+    code, kzt_per_unit = parse_rate(cmd.currency, cmd.kzt_per_unit, cmd.field)
+    now = clock.now()
+    rates = await uow.rates.get_for_change(code) or CurrencyRates(code)
+    check_version(cmd.expected, rates.version)  # a default not yet overridden is version 0
+    entry, previous = rates.set(
+        kzt_per_unit,
+        effective_from=cmd.effective_from,
+        by=uow.actor,
+        at=now,
+        max_change=cmd.max_change,
+        field=cmd.field,
+    )
+    await uow.rates.save(rates)
+    details = {
+        "from": None if previous is None else str(previous),
+        "to": str(kzt_per_unit),
+        "effective_from": entry.effective_from.isoformat(),
+        "version": entry.version,
+    }
+    uow.record("exchange_rate.set", "exchange_rate", code, details)
+    rate = rates.as_of(now)
+    assert rate is not None, "a currency just set has a rate from now on, or a default until then"
+    return rate
+
+
+# --- the other services' answers: a late or mismatched one raises and changes nothing ------------
+
+
+async def record_award_confirmed(uow: OrdersUnitOfWork, cmd: RecordAwardConfirmed) -> Order:
+    order = await _answered(uow, cmd.order_id)
+    order.award_confirmed(cmd.supplier_id, cmd.supplier_country, cmd.local_content_share, at=clock.now())
+    return await _save(uow, order)
+
+
+async def record_award_declined(uow: OrdersUnitOfWork, cmd: RecordAwardDeclined) -> Order:
+    order = await _answered(uow, cmd.order_id)
+    order.award_declined(cmd.supplier_id, cmd.reasons, at=clock.now())
+    return await _save(uow, order)
+
+
+async def record_lot_accepted(uow: OrdersUnitOfWork, cmd: RecordLotAccepted) -> Order:
+    order = await _answered(uow, cmd.order_id)
+    at = clock.now()
+    order.lot_accepted(
+        cmd.inspection_id,
+        cmd.certificate_id,
+        supplier_id=cmd.supplier_id,
+        round=cmd.round,
+        at=at,
+        concession=cmd.concession,
+        price_reduction_kzt=cmd.price_reduction_kzt,
+        nonconformance_id=cmd.nonconformance_id,
+    )
+    return await _save(uow, order)
+
+
+async def record_lot_rejected(uow: OrdersUnitOfWork, cmd: RecordLotRejected) -> Order:
+    order = await _answered(uow, cmd.order_id)
+    at = clock.now()
+    order.lot_rejected(cmd.inspection_id, cmd.nonconformities, supplier_id=cmd.supplier_id, round=cmd.round, at=at)
+    return await _save(uow, order)
+
+
+async def record_disposition(uow: OrdersUnitOfWork, cmd: RecordDisposition) -> Order:
+    order = await _answered(uow, cmd.order_id)
+    order.nonconformance_dispositioned(
+        cmd.inspection_id, cmd.nonconformance_id, cmd.disposition, supplier_id=cmd.supplier_id, at=clock.now()
+    )
+    return await _save(uow, order)
+
+
+async def record_inspection_discontinued(uow: OrdersUnitOfWork, cmd: RecordInspectionDiscontinued) -> Order:
+    order = await _answered(uow, cmd.order_id)
+    order.inspection_stopped(cmd.lots_not_accepted, supplier_id=cmd.supplier_id, at=clock.now())
+    return await _save(uow, order)
+
+
+async def record_fund_project(uow: OrdersUnitOfWork, cmd: RecordFundProject) -> FundProject:
+    """Keep what the fund says of a project; an announcement that would not move it on is not applicable."""
+    now = clock.now()
+    project = await uow.fund_projects.get_for_change(cmd.project_id)
+    if project is None:
+        project = FundProject(cmd.project_id, cmd.status, cmd.enterprise_id, cmd.category, cmd.budget_kzt, now)
+    elif not project.learned(
+        cmd.status, enterprise_id=cmd.enterprise_id, category=cmd.category, budget_kzt=cmd.budget_kzt, at=now
+    ):
+        raise EventNotApplicable(f"fund project {cmd.project_id} is {project.status}; {cmd.status} changes nothing")
+    await uow.fund_projects.save(project)
+    details = {"status": str(project.status), "enterprise_id": str(cmd.enterprise_id), "category": cmd.category}
+    uow.record(f"fund_project.{project.status}", "fund_project", project.id, details)
+    return project
+
+
+async def record_inspection_resumed(uow: OrdersUnitOfWork, cmd: RecordInspectionResumed) -> Order:
+    order = await _answered(uow, cmd.order_id)
+    order.inspection_resumed(cmd.reason, supplier_id=cmd.supplier_id, at=clock.now())
+    return await _save(uow, order)
+
+
+# --- the steps every command shares --------------------------------------------------------------
+
+
+async def _order(uow: OrdersUnitOfWork, cmd: OrderCommand) -> Order:
+    """The caller's order, held for the change: 404 when it is not the caller's, 412 when ``If-Match`` is stale."""
+    order = await uow.orders.get_for_change(cmd.order_ref, cmd.actor.supplier_scope)
+    if order is None:
+        raise OrderNotFound(cmd.order_ref)
+    check_version(cmd.expected, order.version)
     return order
 
 
-async def _spec_columns(repo: OrderRepository, spec: OrderCreate | OrderPatch, names: set[str]) -> dict[str, Any]:
-    """The table columns for the named specification fields, after the rules spanning fields."""
-    columns: dict[str, Any] = {name: getattr(spec, name) for name in names}
-    if "technical_requirements" in names:
-        check_requirements(spec.technical_requirements)
-        columns["technical_requirements"] = [r.stored() for r in spec.technical_requirements]
-    if "price_ceiling" in names:
-        ceiling = columns.pop("price_ceiling").to_money()
-        to_kzt(ceiling, await repo.rates(), field="price_ceiling.currency")  # a ceiling must be comparable in KZT
-        columns.update(price_ceiling_amount=ceiling.amount, price_ceiling_currency=ceiling.currency)
-    return columns
+async def _amended(uow: OrdersUnitOfWork, cmd: AmendmentCommand) -> Order:
+    """The caller's order for a decision on one of its amendments: ``If-Match`` is the amendment's version."""
+    order = await uow.orders.get_for_change(cmd.order_ref, cmd.actor.supplier_scope)
+    if order is None:
+        raise OrderNotFound(cmd.order_ref)
+    check_version(cmd.expected, order.amendment(cmd.number).version)
+    return order
 
 
-async def create_order(uow: UnitOfWork, spec: OrderCreate) -> CommandResult:
-    repo = OrderRepository(uow.session)
-    columns = await _spec_columns(repo, spec, set(OrderCreate.model_fields))
-    now = clock.now()
-    number = await repo.next_number(now.year)
-    order = Order(**columns, number=number, status=INITIAL_STATUS, created_by=uow.actor, created_at=now, updated_at=now)
-    repo.add(order)
-    event_id = announce(uow, order, None, None)
-    note_change(uow, order)
-    uow.record("order.create", RESOURCE, order.id, {"number": number, "to": order.status, "event_id": str(event_id)})
-    return _answer(order, 201, f"/api/v1/orders/{order.id}")
+async def _answered(uow: OrdersUnitOfWork, order_id: UUID) -> Order:
+    """The order another service's event names; it may not (or no longer) exist here."""
+    order = await uow.orders.get_for_change(order_id)
+    if order is None:
+        raise EventNotApplicable("unknown order")
+    return order
 
 
-async def update_order(
-    uow: UnitOfWork, ref: str, patch: OrderPatch, principal: Principal, if_match: str | None
-) -> CommandResult:
-    if not patch.model_fields_set:
-        raise ValidationProblem([{"field": "body", "message": "names no field to change"}])
-    repo = OrderRepository(uow.session)
-    order = await _current(uow, ref, principal, if_match)
-    apply_action(order.status, Action.UPDATE, principal.effective_roles)  # draft only: 409 otherwise
-    fields = sorted(patch.model_fields_set)
-    for name, value in (await _spec_columns(repo, patch, set(fields))).items():
-        setattr(order, name, value)
-    await move(uow, order, Action.UPDATE, principal.effective_roles, reason=f"changed {', '.join(fields)}")
-    return _answer(order)
+async def _save(uow: OrdersUnitOfWork, order: Order) -> Order:
+    _announce(uow, order)
+    await uow.orders.save(order)
+    return order
 
 
-async def publish(uow: UnitOfWork, ref: str, principal: Principal, if_match: str | None) -> CommandResult:
-    order = await _current(uow, ref, principal, if_match)
-    apply_action(order.status, Action.PUBLISH, principal.effective_roles)
-    check_delivery_deadline(order.delivery_deadline, clock.today())  # a draft may have outlived its deadline
-    await move(uow, order, Action.PUBLISH, principal.effective_roles)
-    return _answer(order)
-
-
-async def simple_move(
-    uow: UnitOfWork, ref: str, action: Action, principal: Principal, if_match: str | None
-) -> CommandResult:
-    """Moves that take no input: start-production, close."""
-    order = await _current(uow, ref, principal, if_match)
-    await move(uow, order, action, principal.effective_roles)
-    return _answer(order)
-
-
-async def award(
-    uow: UnitOfWork, ref: str, cmd: AwardRequest, principal: Principal, if_match: str | None
-) -> CommandResult:
-    repo = OrderRepository(uow.session)
-    order = await _current(uow, ref, principal, if_match)
-    apply_action(order.status, Action.AWARD, principal.effective_roles)
-    price = cmd.contract_price.to_money()
-    ceiling = Money(order.price_ceiling_amount, order.price_ceiling_currency)
-    price_kzt = check_within_ceiling(price, ceiling, await repo.rates())
-    order.supplier_id, order.contract_price_kzt, order.award_decline_reason = cmd.supplier_id, price_kzt, None
-    order.contract_price_amount, order.contract_price_currency = price.amount, price.currency
-    details = {"supplier_id": str(cmd.supplier_id), "contract_price": price.to_dict(), "kzt": str(price_kzt)}
-    await move(uow, order, Action.AWARD, principal.effective_roles, details=details)
-    return _answer(order)
-
-
-async def submit_for_inspection(
-    uow: UnitOfWork, ref: str, cmd: LotSubmission, principal: Principal, if_match: str | None
-) -> CommandResult:
-    order = await _current(uow, ref, principal, if_match)
-    apply_action(order.status, Action.SUBMIT_FOR_INSPECTION, principal.effective_roles)
-    order.lot_size = check_lot_size(cmd.lot_size, order.quantity)
-    order.inspection_rounds += 1
-    reason = f"round {order.inspection_rounds}, lot of {order.lot_size}"
-    await move(uow, order, Action.SUBMIT_FOR_INSPECTION, principal.effective_roles, reason=reason)
-    return _answer(order)
-
-
-async def ship(uow: UnitOfWork, ref: str, cmd: Shipment, principal: Principal, if_match: str | None) -> CommandResult:
-    order = await _current(uow, ref, principal, if_match)
-    order.waybill = cmd.waybill
-    await move(uow, order, Action.SHIP, principal.effective_roles, reason=f"waybill {cmd.waybill}")
-    return _answer(order)
-
-
-async def confirm_delivery(
-    uow: UnitOfWork, ref: str, cmd: DeliveryConfirmation, principal: Principal, if_match: str | None
-) -> CommandResult:
-    order = await _current(uow, ref, principal, if_match)
-    apply_action(order.status, Action.CONFIRM_DELIVERY, principal.effective_roles)
-    order.received_quantity = check_lot_size(cmd.received_quantity, order.quantity, "received_quantity")
-    order.delivered_on = clock.today()
-    order.on_time = is_on_time(order.delivered_on, order.delivery_deadline)
-    reason = f"received {order.received_quantity} of {order.quantity}, {'on time' if order.on_time else 'late'}"
-    await move(uow, order, Action.CONFIRM_DELIVERY, principal.effective_roles, reason=reason)
-    return _answer(order)
-
-
-async def cancel(
-    uow: UnitOfWork, ref: str, cmd: Cancellation, principal: Principal, if_match: str | None
-) -> CommandResult:
-    order = await _current(uow, ref, principal, if_match)
-    order.cancel_reason = cmd.reason
-    await move(uow, order, Action.CANCEL, principal.effective_roles, reason=cmd.reason)
-    return _answer(order)
-
-
-async def set_exchange_rate(uow: UnitOfWork, currency: str, cmd: RateUpdate, if_match: str | None) -> CommandResult:
-    code, rate = parse_rate(currency, cmd.kzt_per_unit)
-    repo = OrderRepository(uow.session)
-    row = await repo.rate_for_update(code)
-    check_if_match(if_match, row.version if row else 0)  # a default not yet overridden is version 0
-    previous = None if row is None else str(row.kzt_per_unit)
-    created = row is None and code not in DEFAULT_RATES
-    if row is None:
-        row = ExchangeRate(currency=code, kzt_per_unit=rate, version=0, updated_at=clock.now(), updated_by=uow.actor)
-        uow.session.add(row)
-    row.kzt_per_unit, row.version, row.updated_at, row.updated_by = rate, row.version + 1, clock.now(), uow.actor
-    uow.record("exchange_rate.set", "exchange_rate", code, {"from": previous, "to": str(rate)})
-    body = ExchangeRatePublic.of(code, rate, row.version, row.updated_at, row.updated_by)
-    return CommandResult(body=body, status=201 if created else 200, version=row.version)
+def _announce(uow: Recorder, order: Order) -> None:
+    """Queue the events and the audit entry of each move the order made; its history row names the event."""
+    for move in order.pending:
+        announced = announcements(order, move.from_status, move.reason, move.extra)
+        events = [uow.emit(kind, order.id, data) for kind, data in announced]
+        move.event_id = events[0].id
+        uow.record(f"{ORDER.resource}.{move.action}", ORDER.resource, order.id, move.audit(order.number))

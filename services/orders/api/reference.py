@@ -9,21 +9,26 @@ from pydantic import WithJsonSchema
 from starlette.responses import Response
 
 from services.orders import handlers
-from services.orders.api.schemas import ExchangeRatePublic, KpiReport, RateUpdate
+from services.orders.api import export
+from services.orders.api.schemas import ExchangeRatePublic, KpiReport, RateHistoryEntry, RateUpdate
 from services.orders.db import reads
+from services.orders.domain.commands import SetExchangeRate
 from services.orders.domain.kpi import compute_kpi, parse_kpi_targets
-from services.orders.domain.pricing import DEFAULT_RATES, KZT
+from services.orders.domain.lifecycle import MINISTRY
+from services.orders.domain.pricing import DEFAULT_MAX_RATE_CHANGE, ExchangeRate
+from shared import clock
 from shared.auth import Principal, Role, allow, allow_all
-from shared.http.commands import CommandDep
+from shared.errors import NotFound
+from shared.http import csv
+from shared.http.commands import CommandDep, CommandResult
 from shared.http.conditional import json_with_etag
 from shared.http.deps import IfNoneMatch, ReadSessionDep, RuntimeDep
 from shared.http.pagination import CursorQuery, LimitQuery, Page, decode_cursor, split_page
-from shared.http.problems import NotFound
 from shared.http.responses import json_response
 
 router = APIRouter(prefix="/api/v1")
 
-Ministry = Annotated[Principal, allow(Role.MOD_OFFICER, Role.INTEGRATION)]
+Ministry = Annotated[Principal, allow(*MINISTRY)]
 Analyst = Annotated[Principal, allow(Role.MOD_OFFICER, Role.MIC_OFFICER, Role.AUDITOR, Role.INTEGRATION)]
 Anyone = Annotated[Principal, allow_all()]
 # The document states the rule the handlers apply (three upper-case letters); any other value is refused.
@@ -43,27 +48,28 @@ RateCurrencyPath = Annotated[
 @router.get(
     "/analytics/kpi",
     response_model=KpiReport,
+    responses={
+        200: {
+            "description": "The figures per category, as JSON or, with `Accept: text/csv`, as CSV.",
+            "content": csv.csv_content(export.KPI_EXAMPLE, "UTF-8 CSV with a header row, one row per KPI category."),
+        }
+    },
     tags=["analytics"],
     summary="Domestic-share KPIs",
     description="Per repair, modernization and production: contracted value in KZT (orders from `contracted` on, "
-    "cancelled ones excluded), the part placed with domestic (KZ) suppliers, its share in percent, the target "
-    "(`SDO_KPI_TARGETS`, default 55/35/70) and the gap `target - share`. "
-    "Roles: mod_officer, mic_officer, auditor, integration.",
+    "cancelled ones excluded; the price in force, amendments and concessions included), the part placed with "
+    "domestic (KZ) suppliers, its share in percent, the target (`SDO_KPI_TARGETS`, default 55/35/70) and the gap "
+    "`target - share`; and the localized value: each contract's value weighted by the `local_content_share` its "
+    "supplier declared in the registry (`localized_value_kzt`, `localized_share` in percent), so a domestic "
+    "reseller of imported goods counts as domestic but not as localized. With `Accept: text/csv` the same table as "
+    "CSV for a spreadsheet (UTF-8, header row). Roles: mod_officer, mic_officer, auditor, integration.",
 )
-async def kpi(_: Analyst, session: ReadSessionDep, runtime: RuntimeDep) -> Response:
+async def kpi(request: Request, _: Analyst, session: ReadSessionDep, runtime: RuntimeDep) -> Response:
     targets = parse_kpi_targets(getattr(runtime.settings, "kpi_targets", None))
-    figures = compute_kpi(await reads.contracted_totals(session), targets)
-    return json_response({"categories": [figure.to_dict() for figure in figures]})
-
-
-async def _all_rates(session: ReadSessionDep) -> list[ExchangeRatePublic]:
-    stored = {row.currency: row for row in await reads.stored_rates(session)}
-    merged = [ExchangeRatePublic.of(code, rate) for code, rate in DEFAULT_RATES.items() if code not in stored]
-    merged += [
-        ExchangeRatePublic.of(r.currency, r.kzt_per_unit, r.version, r.updated_at, r.updated_by)
-        for r in stored.values()
-    ]
-    return sorted((r for r in merged if r.currency != KZT), key=lambda r: r.currency)
+    figures = [figure.to_dict() for figure in compute_kpi(await reads.contracted_totals(session), targets)]
+    if csv.wants_csv(request):
+        return csv.csv_response(csv.csv_rows(export.KPI_HEADER, export.kpi_rows(figures)), "kpi.csv")
+    return json_response({"categories": figures}, headers={"Vary": "Accept"})
 
 
 @router.get(
@@ -78,9 +84,10 @@ async def list_rates(
     _: Anyone, session: ReadSessionDep, limit: LimitQuery = 50, cursor: CursorQuery = None
 ) -> Response:
     after = decode_cursor(cursor, str)
-    rates = [r for r in await _all_rates(session) if not after or r.currency > after[0]]
+    rates = [r for r in await reads.exchange_rates(session, clock.now()) if not after or r.currency > after[0]]
     page, next_cursor = split_page(rates[: limit + 1], limit, lambda r: [r.currency])
-    return json_response(Page[ExchangeRatePublic](items=page, next_cursor=next_cursor).model_dump(mode="json"))
+    items = [ExchangeRatePublic.of(rate) for rate in page]
+    return json_response(Page[ExchangeRatePublic](items=items, next_cursor=next_cursor).model_dump(mode="json"))
 
 
 @router.get(
@@ -89,26 +96,69 @@ async def list_rates(
     responses={304: {"description": "Not modified: the `If-None-Match` ETag is current."}},
     tags=["exchange rates"],
     summary="Read one exchange rate",
-    description='KZT per unit, with `ETag` (`"0"` while the default applies). All roles.',
+    description='KZT per unit in force now and since when, the rates set to take effect later, with `ETag` (`"0"` '
+    "while the default applies). All roles.",
 )
 async def get_rate(
     request: Request, currency: CurrencyPath, _: Anyone, session: ReadSessionDep, if_none_match: IfNoneMatch = None
 ) -> Response:
-    rate = next((r for r in await _all_rates(session) if r.currency == currency), None)
+    known = await reads.currency(session, currency)
+    rate = None if known is None else known.as_of(clock.now())
     if rate is None:
         raise NotFound(f"No exchange rate is known for {currency}.")
-    return json_with_etag(request, rate, rate.version)
+    return json_with_etag(request, ExchangeRatePublic.of(rate), rate.version)
+
+
+@router.get(
+    "/exchange-rates/{currency}/history",
+    response_model=Page[RateHistoryEntry],
+    tags=["exchange rates"],
+    summary="An exchange rate's history",
+    description="Every rate of the currency, oldest first: the built-in default (version 0, where there is one) and "
+    "each rate set through the API with when it takes effect, when it was set and by whom. The rate in force at a "
+    "moment is the latest to take effect by then. All roles.",
+)
+async def rate_history(
+    currency: CurrencyPath, _: Anyone, session: ReadSessionDep, limit: LimitQuery = 50, cursor: CursorQuery = None
+) -> Response:
+    known = await reads.currency(session, currency)
+    if known is None:
+        raise NotFound(f"No exchange rate is known for {currency}.")
+    after = decode_cursor(cursor, int)
+    entries = [] if known.default is None else [RateHistoryEntry.default(known.default)]
+    entries += [RateHistoryEntry.of(entry) for entry in known.entries]
+    entries = [e for e in entries if not after or e.version > after[0]]
+    page, next_cursor = split_page(entries[: limit + 1], limit, lambda e: [e.version])
+    return json_response(Page[RateHistoryEntry](items=page, next_cursor=next_cursor).model_dump(mode="json"))
 
 
 @router.put(
     "/exchange-rates/{currency}",
     response_model=ExchangeRatePublic,
-    responses={201: {"model": ExchangeRatePublic, "description": "A rate for a new currency."}},
+    responses={
+        201: {"model": ExchangeRatePublic, "description": "A rate for a new currency."},
+        422: {
+            "description": "The rate is not a positive decimal string of at most 6 decimal places (field `rate` or "
+            "`kzt_per_unit`, whichever was sent; both, or neither: `rate`); the currency is not three upper-case "
+            "letters or is KZT (`currency`); `effective_from` is in the past; or the rate moves more than "
+            "`SDO_MAX_RATE_CHANGE` times (default 10) from the rate it replaces."
+        },
+    },
     tags=["exchange rates"],
     summary="Set an exchange rate",
-    description="Sets KZT per unit (a positive decimal string, at most 6 decimal places). Prices already awarded "
-    "keep the KZT value of their award. KZT itself cannot be set. `If-Match` guards against lost updates. "
-    "Roles: mod_officer, integration.",
+    description="Sets KZT per unit (`rate`, a positive decimal string, at most 6 decimal places; `kzt_per_unit` "
+    "is the older name) from `effective_from` on (not in the past; left out: now). An award or an amendment "
+    "converts at the rate in force at its moment, and the order keeps the rate it used: a later change never "
+    "moves an agreed price. A rate may not move more than `SDO_MAX_RATE_CHANGE` times from the one it replaces "
+    "(0: no bound); every change is audited and kept in the currency's history. KZT itself cannot be set. "
+    "`If-Match` guards against lost updates. Roles: mod_officer, integration.",
 )
 async def set_rate(currency: RateCurrencyPath, body: RateUpdate, principal: Ministry, cmd: CommandDep) -> Response:
-    return await cmd.run(principal, lambda uow: handlers.set_exchange_rate(uow, currency, body, cmd.if_match))
+    field, value = body.given()
+    factor = getattr(cmd.runtime.settings, "max_rate_change", DEFAULT_MAX_RATE_CHANGE)
+    command = SetExchangeRate(currency, value, cmd.expected, body.effective_from, factor, field)
+    return await cmd.run(principal, lambda uow: handlers.set_exchange_rate(uow, command), present=_rate_set)
+
+
+def _rate_set(rate: ExchangeRate) -> CommandResult:
+    return CommandResult(ExchangeRatePublic.of(rate), 201 if rate.is_new_currency else 200, version=rate.version)

@@ -7,15 +7,33 @@ quantity, the ceiling in KZT) are the domain's and answer the same 422 shape.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+import sys
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
 
-from services.orders import clock
-from services.orders.domain.money import Money, check_currency, parse_amount
+from services.orders.domain.amendment import Amendment, AmendmentStatus, Changes
+from services.orders.domain.delivery import MAX_LOTS, LotProgress, ScheduledLot
+from services.orders.domain.delivery import Shipment as ShipmentRecord
+from services.orders.domain.errors import InvalidMoney
+from services.orders.domain.money import MAX_INTEGER_DIGITS, Money, check_currency, parse_amount
+from services.orders.domain.order import Order
+from services.orders.domain.pricing import ExchangeRate, RateEntry
 from services.orders.domain.specification import (
     AQL_VALUES,
     DEFAULT_AQL,
@@ -24,26 +42,74 @@ from services.orders.domain.specification import (
     MAX_TEXT_LENGTH,
     Category,
     FundingSource,
+    Specification,
     check_aql,
     check_certifications,
-    check_delivery_deadline,
     check_local_content,
     check_text,
 )
+from shared.errors import InvalidInput
+from shared.requirements import TechnicalRequirement
 
 _AS_NUMBER = PlainSerializer(float, return_type=float, when_used="json")
 
 
+def _in_utc(moment: datetime) -> datetime:
+    # Compared with UTC columns: an instant with no UTC date (year 1 at +14:00) is bad input, not a 500.
+    try:
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError:
+        raise ValueError("is outside the range of representable UTC timestamps") from None
+
+
+# RFC 3339 as the document says (format date-time): pydantic alone would also read "0.5" or "1700000000"
+# as Unix time, or a date-time without an offset as local time.
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+
+
+def _rfc3339(value: Any) -> Any:
+    if isinstance(value, str) and not _RFC3339.fullmatch(value):
+        raise ValueError("must be an RFC 3339 date-time with an offset, e.g. 2030-01-31T09:00:00Z")
+    return value
+
+
+UtcMoment = Annotated[datetime, BeforeValidator(_rfc3339), AfterValidator(_in_utc)]
+# KZT per unit as a decimal string (a rate has up to 6 decimal places).
+RateText = Annotated[
+    Decimal,
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^[0-9]+(\.[0-9]{1,6})?$", "examples": ["489.13"]}),
+]
+# An amount below 10^15 with two decimal places: "999999999999999.99".
+MAX_AMOUNT_LENGTH = MAX_INTEGER_DIGITS + 3
+# A requirement's limit is any finite JSON number, an IEEE 754 binary64 (RFC 8259 section 6); an
+# integer literal beyond that range is refused too. Limits are stored as JSON numbers.
+MAX_BOUND = sys.float_info.max
+# KZT per unit is at most 1000000 with 6 decimal places (domain.pricing); this bounds what is read.
+MAX_RATE_LENGTH = 40
+
+
 def _amount(value: Any) -> Decimal:
     # A Decimal comes from storage (already checked); the wire must bring a decimal string.
-    return value if isinstance(value, Decimal) else parse_amount(value, "amount")
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, str) and len(value) > MAX_AMOUNT_LENGTH:
+        raise InvalidMoney("amount", f"must be at most {MAX_AMOUNT_LENGTH} characters")
+    return parse_amount(value, "amount")
 
 
 AmountText = Annotated[
     Decimal,
     BeforeValidator(_amount),
     PlainSerializer(str, return_type=str),
-    WithJsonSchema({"type": "string", "pattern": r"^[0-9]+(\.[0-9]{1,2})?$", "examples": ["125000000.00"]}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "maxLength": MAX_AMOUNT_LENGTH,
+            "pattern": r"^[0-9]+(\.[0-9]{1,2})?$",
+            "examples": ["125000000.00"],
+        }
+    ),
 ]
 CurrencyCode = Annotated[
     str,
@@ -62,7 +128,14 @@ Aql = Annotated[
     _AS_NUMBER,
     WithJsonSchema({"type": "number", "enum": [float(v) for v in AQL_VALUES], "default": 1.0}),
 ]
-Bound = Annotated[Decimal, Field(allow_inf_nan=False), _AS_NUMBER, WithJsonSchema({"type": "number"})]
+Bound = Annotated[
+    Decimal,
+    Field(allow_inf_nan=False, ge=-MAX_BOUND, le=MAX_BOUND),
+    _AS_NUMBER,
+    WithJsonSchema({"type": "number", "minimum": -MAX_BOUND, "maximum": MAX_BOUND}),
+]
+# A standard's name such as "ISO 9001": as long as a requirement code (surrounding blanks dropped).
+Certification = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_CODE_LENGTH)]
 
 
 def _whole_number(value: Any) -> Any:
@@ -113,15 +186,38 @@ class Requirement(BaseModel):
     max: Bound | None = None
     critical: bool = False
 
-    def stored(self) -> dict[str, Any]:
-        """The JSON kept in the database: bounds as decimal strings, so they stay exact."""
-        data = self.model_dump(mode="python")
-        data["min"] = None if self.min is None else str(self.min)
-        data["max"] = None if self.max is None else str(self.max)
-        return data
+    def to_requirement(self) -> TechnicalRequirement:
+        return TechnicalRequirement(self.code, self.name, self.unit, self.min, self.max, self.critical)
 
 
-_SPEC_EXAMPLE = {
+class LotEntry(BaseModel):
+    """One lot of the delivery schedule: `quantity` units due by `due_date`."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"quantity": 6, "due_date": "2030-03-31"}]}
+    )
+
+    quantity: Count
+    due_date: date
+
+    def to_lot(self) -> ScheduledLot:
+        return ScheduledLot(self.quantity, self.due_date)
+
+
+_SCHEDULE_DESCRIPTION = (
+    f"Lots to deliver, 1 to {MAX_LOTS}: quantities summing to `quantity`, due dates non-decreasing and not after "
+    "`delivery_deadline`. Left out: one lot of the whole quantity due on `delivery_deadline` (it follows both "
+    "when they change). Frozen at publish."
+)
+
+_FUND_PROJECT_DESCRIPTION = (
+    "The Development Fund's project paying for the order: required when `funding_source` is "
+    "`development_fund`, not allowed otherwise (422). The order is published only while the fund has "
+    "the project approved (409 `fund_project_not_approved`). Changing `funding_source` to `state_budget` "
+    "drops it."
+)
+
+_SPEC_EXAMPLE: dict[str, Any] = {
     "title": "Overhaul of BTR-82A armoured personnel carriers",
     "category": "repair",
     "quantity": 12,
@@ -138,6 +234,7 @@ _SPEC_EXAMPLE = {
         {"code": "ENGINE_HOURS", "name": "Engine hours after overhaul", "unit": "h", "max": 5, "critical": True},
         {"code": "MASS", "name": "Combat mass", "unit": "t", "min": 14.5, "max": 15.2, "critical": False},
     ],
+    "delivery_schedule": [{"quantity": 6, "due_date": "2030-03-31"}, {"quantity": 6, "due_date": "2030-06-30"}],
 }
 
 
@@ -157,15 +254,23 @@ class _Specification(BaseModel):
     def _non_blank(cls, value: Any, info: Any) -> Any:
         return value if value is None else _text(value, info)
 
-    @field_validator("delivery_deadline", check_fields=False)
-    @classmethod
-    def _not_in_the_past(cls, value: date | None) -> date | None:
-        return value if value is None else check_delivery_deadline(value, clock.today())
-
     @field_validator("required_certifications", check_fields=False)
     @classmethod
     def _certifications(cls, value: list[str] | None) -> list[str] | None:
         return value if value is None else check_certifications(value)
+
+    def _values(self, names: Iterable[str]) -> dict[str, Any]:
+        """The named fields as the domain's ``Specification`` holds them."""
+        values: dict[str, Any] = {name: getattr(self, name) for name in names}
+        if "price_ceiling" in values:
+            values["price_ceiling"] = values["price_ceiling"].to_money()
+        if "technical_requirements" in values:
+            values["technical_requirements"] = tuple(r.to_requirement() for r in values["technical_requirements"])
+        if "required_certifications" in values:
+            values["required_certifications"] = tuple(values["required_certifications"])
+        if values.get("delivery_schedule") is not None:
+            values["delivery_schedule"] = tuple(lot.to_lot() for lot in values["delivery_schedule"])
+        return values
 
 
 class OrderCreate(_Specification):
@@ -182,10 +287,17 @@ class OrderCreate(_Specification):
     price_ceiling: MoneyModel
     funding_source: FundingSource
     min_local_content: Percent = Field(description="Minimum local content of the supplier, percent (0-100).")
-    required_certifications: list[str] = Field(default_factory=list, max_length=50)
+    required_certifications: list[Certification] = Field(default_factory=list, max_length=50)
     requires_security_clearance: bool = True
     aql: Aql = DEFAULT_AQL
     technical_requirements: list[Requirement] = Field(max_length=500)
+    delivery_schedule: list[LotEntry] | None = Field(
+        default=None, min_length=1, max_length=MAX_LOTS, description=_SCHEDULE_DESCRIPTION
+    )
+    fund_project_id: UUID | None = Field(default=None, description=_FUND_PROJECT_DESCRIPTION)
+
+    def to_specification(self) -> Specification:
+        return Specification(**self._values(type(self).model_fields))
 
 
 def _patch_schema(schema: dict[str, Any]) -> None:
@@ -214,10 +326,14 @@ class OrderPatch(_Specification):
     price_ceiling: MoneyModel | None = None
     funding_source: FundingSource | None = None
     min_local_content: Percent | None = None
-    required_certifications: list[str] | None = Field(default=None, max_length=50)
+    required_certifications: list[Certification] | None = Field(default=None, max_length=50)
     requires_security_clearance: bool | None = None
     aql: Aql | None = None
     technical_requirements: list[Requirement] | None = Field(default=None, max_length=500)
+    delivery_schedule: list[LotEntry] | None = Field(
+        default=None, min_length=1, max_length=MAX_LOTS, description=_SCHEDULE_DESCRIPTION
+    )
+    fund_project_id: UUID | None = Field(default=None, description=_FUND_PROJECT_DESCRIPTION)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -226,6 +342,10 @@ class OrderPatch(_Specification):
         if value is None:
             raise ValueError("must not be null; leave the field out to keep its value")
         return value
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the body names, as the domain's ``Specification`` holds them."""
+        return self._values(sorted(self.model_fields_set))
 
 
 class AwardRequest(BaseModel):
@@ -250,21 +370,41 @@ class AwardRequest(BaseModel):
 class LotSubmission(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"lot_size": 12}]})
 
-    lot_size: Count = Field(description="Units presented for inspection; at most the ordered quantity.")
+    lot_size: Count = Field(
+        description="Units presented for inspection; at most the units not yet accepted "
+        "(`quantity - accepted_quantity`)."
+    )
 
 
 class Shipment(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"waybill": "KZ-WB-2030-000417"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"waybill": "KZ-WB-2030-000417"}, {"waybill": "KZ-WB-2030-000418", "quantity": 6}]
+        },
+    )
 
     waybill: Text
+    quantity: Count | None = Field(
+        default=None, description="Units to ship; left out: every accepted unit not yet shipped. More answers 422."
+    )
 
     _waybill = field_validator("waybill", mode="before")(_text)
 
 
 class DeliveryConfirmation(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"received_quantity": 12}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"received_quantity": 12}, {"received_quantity": 5, "shipment_no": 2}]},
+    )
 
-    received_quantity: Count = Field(description="Units received; at most the ordered quantity.")
+    received_quantity: Count = Field(
+        description="Units received of the shipment; at most its quantity. Fewer is a short receipt: the missing "
+        "units go back to production."
+    )
+    shipment_no: Count | None = Field(
+        default=None, description="The shipment received; may be left out while exactly one is waiting."
+    )
 
 
 class Cancellation(BaseModel):
@@ -275,6 +415,210 @@ class Cancellation(BaseModel):
     _reason = field_validator("reason", mode="before")(_text)
 
 
+_CHANGES_EXAMPLE: dict[str, Any] = {"quantity": 10, "contract_price": {"amount": "1150000000.00", "currency": "KZT"}}
+
+
+class AmendmentChanges(BaseModel):
+    """The terms to change; a field left out is not changed (at least one is named)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_CHANGES_EXAMPLE]})
+
+    quantity: Count | None = Field(
+        default=None,
+        description="Never below the units accepted (nor, in `inspection` or `rework`, those of the lot inspected).",
+    )
+    delivery_deadline: date | None = Field(
+        default=None, description="Not in the past; no lot of the schedule may fall due after it."
+    )
+    delivery_schedule: list[LotEntry] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_LOTS,
+        description="The lots to deliver, summing to the (new) quantity and due by the (new) deadline; lots already "
+        "received in full keep their quantity and due date. Needed when the order has a schedule of its own and "
+        "the quantity or the deadline changes; a default schedule follows them by itself.",
+    )
+    contract_price: MoneyModel | None = Field(
+        default=None,
+        description="Above 0 and at most the price ceiling, compared in KZT at the rates in force; converted when the "
+        "amendment is accepted, at the rates in force then.",
+    )
+
+    _price_positive = field_validator("contract_price")(_positive)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nulls(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("must not be null; leave the field out to keep the term as it is")
+        return value
+
+    def to_changes(self) -> Changes:
+        schedule = None if self.delivery_schedule is None else tuple(lot.to_lot() for lot in self.delivery_schedule)
+        price = None if self.contract_price is None else self.contract_price.to_money()
+        return Changes(self.quantity, self.delivery_deadline, schedule, price)
+
+
+def _changes_schema(schema: dict[str, Any]) -> None:
+    _patch_schema(schema)
+    schema["examples"] = [_CHANGES_EXAMPLE, {"delivery_deadline": "2030-09-30"}]
+
+
+AmendmentChanges.model_config["json_schema_extra"] = _changes_schema
+
+
+class AmendmentProposal(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "reason": "Two vehicles are no longer needed (letter 12/345 of 2030-02-01)",
+                    "changes": _CHANGES_EXAMPLE,
+                },
+                {
+                    "reason": "Supplier's request: test range closed in March",
+                    "changes": {"delivery_deadline": "2030-09-30"},
+                },
+            ]
+        },
+    )
+
+    reason: Text
+    changes: AmendmentChanges
+
+    _reason = field_validator("reason", mode="before")(_text)
+
+
+class AmendmentRejection(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "The new deadline cannot be met with our line"}]}
+    )
+
+    reason: Text
+
+    _reason = field_validator("reason", mode="before")(_text)
+
+
+class AmendmentWithdrawal(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "Proposed with the wrong quantity"}]}
+    )
+
+    reason: Text | None = Field(default=None, description="Why the ministry takes the proposal back (optional).")
+
+    @field_validator("reason", mode="before")
+    @classmethod
+    def _reason(cls, value: Any, info: Any) -> Any:
+        return value if value is None else _text(value, info)
+
+
+_TERMS_DESCRIPTION = (
+    "The changed terms as JSON values: `quantity`, `delivery_deadline`, `delivery_schedule`, `contract_price`."
+)
+
+
+class AmendmentSummary(BaseModel):
+    """The latest amendment, as the order shows it."""
+
+    number: int
+    status: AmendmentStatus
+    changes: dict[str, Any] = Field(description=_TERMS_DESCRIPTION)
+    reason: str
+    at: datetime = Field(description="When it was proposed.")
+    decided_at: datetime | None
+
+    @classmethod
+    def of(cls, amendment: Amendment) -> AmendmentSummary:
+        a = amendment
+        return cls(
+            number=a.number,
+            status=a.status,
+            changes=a.changes.as_dict(),
+            reason=a.reason,
+            at=a.proposed_at,
+            decided_at=a.decided_at,
+        )
+
+
+class AmendmentPublic(BaseModel):
+    """A proposed change of the contract and what became of it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "number": 1,
+                    "order_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                    "status": "accepted",
+                    "changes": _CHANGES_EXAMPLE,
+                    "reason": "Two vehicles are no longer needed (letter 12/345 of 2030-02-01)",
+                    "proposed_by": "mod-officer-17",
+                    "at": "2030-02-03T09:00:00Z",
+                    "version": 2,
+                    "decided_by": "supplier-5b0f0c4e",
+                    "decided_at": "2030-02-04T11:30:00Z",
+                    "decision_reason": None,
+                    "before": {
+                        "quantity": 12,
+                        "contract_price": {"amount": "1350000000.00", "currency": "KZT"},
+                        "delivery_schedule": [{"quantity": 12, "due_date": "2030-06-30"}],
+                    },
+                    "after": {
+                        "quantity": 10,
+                        "contract_price": {"amount": "1150000000.00", "currency": "KZT"},
+                        "delivery_schedule": [{"quantity": 10, "due_date": "2030-06-30"}],
+                    },
+                    "contract_price_kzt": "1150000000.00",
+                    "rate_used": "1",
+                }
+            ]
+        }
+    )
+
+    number: int = Field(description="1, 2, ... per order.")
+    order_id: UUID
+    status: AmendmentStatus = Field(description="`proposed`, then `accepted`, `rejected` or `withdrawn` (final).")
+    changes: dict[str, Any] = Field(description="What was proposed. " + _TERMS_DESCRIPTION)
+    reason: str
+    proposed_by: str
+    at: datetime = Field(description="When it was proposed.")
+    version: int = Field(description="1 while proposed, 2 once decided; `If-Match` of a decision checks it.")
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_reason: str | None = Field(
+        description="The supplier's reason for a rejection, the ministry's for a withdrawal."
+    )
+    before: dict[str, Any] | None = Field(
+        description="On acceptance: the changed terms before (a default schedule that followed the quantity or the "
+        "deadline included)."
+    )
+    after: dict[str, Any] | None = Field(description="On acceptance: the same terms after.")
+    contract_price_kzt: AmountText | None = Field(description="On acceptance of a new price: the price in KZT.")
+    rate_used: RateText | None = Field(description="On acceptance of a new price: KZT per unit it was converted at.")
+
+    @classmethod
+    def of(cls, order_id: UUID, amendment: Amendment) -> AmendmentPublic:
+        a = amendment
+        return cls(
+            number=a.number,
+            order_id=order_id,
+            status=a.status,
+            changes=a.changes.as_dict(),
+            reason=a.reason,
+            proposed_by=a.proposed_by,
+            at=a.proposed_at,
+            version=a.version,
+            decided_by=a.decided_by,
+            decided_at=a.decided_at,
+            decision_reason=a.decision_reason,
+            before=a.before,
+            after=a.after,
+            contract_price_kzt=a.contract_price_kzt,
+            rate_used=a.rate_used,
+        )
+
+
 class RequirementPublic(BaseModel):
     code: str
     name: str
@@ -282,6 +626,48 @@ class RequirementPublic(BaseModel):
     min: Bound | None = None
     max: Bound | None = None
     critical: bool
+
+    @classmethod
+    def of(cls, requirement: TechnicalRequirement) -> RequirementPublic:
+        r = requirement
+        return cls(code=r.code, name=r.name, unit=r.unit, min=r.min, max=r.max, critical=r.critical)
+
+
+class LotPublic(BaseModel):
+    """One lot of the schedule and its share of the order's units (units fill the lots in `lot_no` order)."""
+
+    lot_no: int
+    quantity: int
+    due_date: date
+    accepted_quantity: int
+    shipped_quantity: int
+    received_quantity: int
+    on_time: bool | None = Field(
+        description="Whether the lot's last unit arrived on or before its due date (SDO_TIMEZONE's calendar); "
+        "null until it is received in full."
+    )
+
+    @classmethod
+    def of(cls, lot: LotProgress) -> LotPublic:
+        return cls(**{name: getattr(lot, name) for name in cls.model_fields})
+
+
+class ShipmentPublic(BaseModel):
+    """Units sent with one waybill, and their receipt."""
+
+    shipment_no: int
+    quantity: int
+    waybill: str
+    shipped_at: datetime
+    received_quantity: int | None = Field(description="null while in transit; fewer than `quantity`: short.")
+    received_at: datetime | None
+    on_time: bool | None = Field(
+        description="Received, on SDO_TIMEZONE's calendar, no later than the earliest due date of the lots it fills."
+    )
+
+    @classmethod
+    def of(cls, shipment: ShipmentRecord | Any) -> ShipmentPublic:
+        return cls(**{name: getattr(shipment, name) for name in cls.model_fields})
 
 
 class OrderPublic(BaseModel):
@@ -306,33 +692,62 @@ class OrderPublic(BaseModel):
     version: int
     supplier_id: UUID | None
     contract_price: MoneyModel | None
-    contract_price_kzt: AmountText | None = Field(description="The contract price in KZT at the rate of the award.")
+    contract_price_kzt: AmountText | None = Field(
+        description="The contract price in KZT at the rate in force at the award (or at the amendment that set it)."
+    )
+    rate_used: RateText | None = Field(
+        description="KZT per unit of the contract price's currency that `contract_price_kzt` was converted at; a "
+        "later rate change never moves it. null before the award (and for orders awarded before rates were kept "
+        "in another currency than KZT)."
+    )
     supplier_country: str | None
     local_content_share: Percent | None
     award_decline_reason: str | None
     inspection_rounds: int
     lot_size: int | None
     waybill: str | None
-    received_quantity: int | None
+    received_quantity: int | None = Field(description="Units received so far; null before the first receipt.")
     delivered_on: date | None
-    on_time: bool | None
+    on_time: bool | None = Field(description="Set on delivery: true only if every shipment was on time.")
     cancel_reason: str | None
+    accepted_quantity: int = Field(description="Units accepted by inspections and not found missing on receipt.")
+    shipped_quantity: int = Field(description="Units shipped, less those found missing on receipt.")
+    delivery_schedule: list[LotPublic]
+    inspection_discontinued: bool = Field(
+        description="The quality service discontinued inspection (ISO 2859-1 clause 9): no lot may be submitted."
+    )
+    fund_project_id: UUID | None
+    amendment_count: int = Field(description="How many amendments were proposed, whatever became of them.")
+    last_amendment: AmendmentSummary | None = Field(description="The latest amendment; null before the first.")
     created_at: datetime
     updated_at: datetime
 
     @classmethod
-    def of(cls, order: Any) -> OrderPublic:
-        """From a stored order: an ORM object or a Core row with the table's columns."""
+    def of(cls, order: Order) -> OrderPublic:
+        """The body of an order, from the aggregate (a command's result or a read)."""
+        spec = order.spec
         return cls(
-            **{name: getattr(order, name) for name in _STORED_AS_IS},
-            price_ceiling=MoneyModel(amount=order.price_ceiling_amount, currency=order.price_ceiling_currency),
-            contract_price=None
-            if order.contract_price_amount is None
-            else MoneyModel(amount=order.contract_price_amount, currency=order.contract_price_currency),
+            **{name: getattr(spec, name) for name in _FROM_SPEC},
+            **{name: getattr(order, name) for name in _FROM_ORDER},
+            price_ceiling=MoneyModel(amount=spec.price_ceiling.amount, currency=spec.price_ceiling.currency),
+            technical_requirements=[RequirementPublic.of(r) for r in spec.technical_requirements],
+            contract_price=MoneyModel.of(order.contract_price),
+            delivery_schedule=[LotPublic.of(lot) for lot in order.lots],
+            amendment_count=len(order.amendments),
+            last_amendment=None if order.last_amendment is None else AmendmentSummary.of(order.last_amendment),
         )
 
 
-_STORED_AS_IS = tuple(set(OrderPublic.model_fields) - {"price_ceiling", "contract_price"})
+_COMPOSED = {
+    "price_ceiling",
+    "technical_requirements",
+    "contract_price",
+    "delivery_schedule",
+    "amendment_count",
+    "last_amendment",
+}
+_FROM_SPEC = tuple(set(OrderCreate.model_fields) - _COMPOSED)
+_FROM_ORDER = tuple(set(OrderPublic.model_fields) - set(OrderCreate.model_fields) - _COMPOSED)
 
 
 class OrderStatusPublic(BaseModel):
@@ -377,6 +792,13 @@ class CategoryKpiPublic(BaseModel):
     domestic_share: float | None = Field(description="Percent (0-100); null when nothing is contracted.")
     target: float
     gap: float | None = Field(description="target - domestic_share, in percentage points.")
+    localized_value_kzt: str = Field(
+        examples=["810000000.00"],
+        description="Contracted value weighted by each contract's `local_content_share` (from the registry).",
+    )
+    localized_share: float | None = Field(
+        description="localized_value_kzt as a percent (0-100) of contracted_value_kzt; null when nothing is contracted."
+    )
 
 
 class KpiReport(BaseModel):
@@ -384,20 +806,98 @@ class KpiReport(BaseModel):
 
 
 class RateUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"kzt_per_unit": "451.27"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"rate": "451.27"},
+                {"rate": "455.10", "effective_from": "2030-07-01T00:00:00+05:00"},
+                {"kzt_per_unit": "451.27"},
+            ]
+        },
+    )
 
-    kzt_per_unit: str = Field(description="KZT per one unit of the currency, as a decimal string.")
+    rate: str | None = Field(
+        default=None,
+        max_length=MAX_RATE_LENGTH,
+        description="KZT per one unit of the currency, as a decimal string (at most 6 decimal places). "
+        "`kzt_per_unit` is the older name of the same field: give one of them.",
+    )
+    kzt_per_unit: str | None = Field(
+        default=None, max_length=MAX_RATE_LENGTH, description="The same as `rate` (kept for existing clients)."
+    )
+    effective_from: UtcMoment | None = Field(
+        default=None,
+        description="RFC 3339; when the rate takes effect. Not in the past (a minute of clock skew counts as now); "
+        "left out: now.",
+    )
+
+    def given(self) -> tuple[str, Any]:
+        """The body field holding the rate and its value (the handler checks the value, naming the field)."""
+        if self.rate is not None and self.kzt_per_unit is not None:
+            raise InvalidInput("rate", "give `rate` or `kzt_per_unit`, not both")
+        if self.kzt_per_unit is not None:
+            return "kzt_per_unit", self.kzt_per_unit
+        if self.rate is None:
+            raise InvalidInput("rate", "is required (KZT per unit as a decimal string)")
+        return "rate", self.rate
+
+
+class ScheduledRatePublic(BaseModel):
+    kzt_per_unit: str = Field(examples=["455.10"])
+    effective_from: datetime
+    version: int
+
+    @classmethod
+    def of(cls, entry: RateEntry) -> ScheduledRatePublic:
+        return cls(kzt_per_unit=str(entry.kzt_per_unit), effective_from=entry.effective_from, version=entry.version)
 
 
 class ExchangeRatePublic(BaseModel):
     currency: str
-    kzt_per_unit: str = Field(examples=["451.27"])
+    kzt_per_unit: str = Field(examples=["451.27"], description="The rate in force now.")
     version: int = Field(description="0 while the built-in default applies.")
     updated_at: datetime | None
     updated_by: str | None
+    effective_from: datetime | None = Field(
+        description="Since when the rate in force applies; null for the built-in default."
+    )
+    scheduled: list[ScheduledRatePublic] = Field(
+        description="Rates set to take effect later, soonest first (each applies until a later one does)."
+    )
 
     @classmethod
-    def of(
-        cls, currency: str, rate: Decimal, version: int = 0, at: datetime | None = None, by: str | None = None
-    ) -> ExchangeRatePublic:
-        return cls(currency=currency, kzt_per_unit=str(rate), version=version, updated_at=at, updated_by=by)
+    def of(cls, rate: ExchangeRate) -> ExchangeRatePublic:
+        return cls(
+            currency=rate.currency,
+            kzt_per_unit=str(rate.kzt_per_unit),
+            version=rate.version,
+            updated_at=rate.updated_at,
+            updated_by=rate.updated_by,
+            effective_from=rate.effective_from,
+            scheduled=[ScheduledRatePublic.of(entry) for entry in rate.scheduled],
+        )
+
+
+class RateHistoryEntry(BaseModel):
+    """One rate of a currency: the built-in default (version 0) or one set through the API."""
+
+    version: int
+    kzt_per_unit: str = Field(examples=["489.13"])
+    effective_from: datetime | None = Field(description="null for the built-in default, in force before any rate set.")
+    set_at: datetime | None
+    set_by: str | None
+
+    @classmethod
+    def of(cls, entry: RateEntry) -> RateHistoryEntry:
+        return cls(
+            version=entry.version,
+            kzt_per_unit=str(entry.kzt_per_unit),
+            effective_from=entry.effective_from,
+            set_at=entry.set_at,
+            set_by=entry.set_by,
+        )
+
+    @classmethod
+    def default(cls, kzt_per_unit: Decimal) -> RateHistoryEntry:
+        return cls(version=0, kzt_per_unit=str(kzt_per_unit), effective_from=None, set_at=None, set_by=None)

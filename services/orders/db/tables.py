@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String, Text, false
 from sqlmodel import Field
 
 from services.orders.db.types import DecimalText, Tiyn, UtcDateTime
 from shared.db import service_model_base
 
-OrdersTable = service_model_base("orders")
+if TYPE_CHECKING:  # the checker sees the class the kernel derives the base from
+    from sqlmodel import SQLModel as OrdersTable
+else:
+    OrdersTable = service_model_base("orders")
 metadata = OrdersTable.metadata
 
 _BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -56,6 +59,8 @@ class Order(OrdersTable, table=True):
     contract_price_amount: Decimal | None = Field(default=None, sa_type=Tiyn)
     contract_price_currency: str | None = Field(default=None, sa_type=String(3))
     contract_price_kzt: Decimal | None = Field(default=None, sa_type=Tiyn)
+    # KZT per unit of the contract price's currency at the award or the amendment that set the price.
+    rate_used: Decimal | None = Field(default=None, sa_type=DecimalText)
     supplier_country: str | None = Field(default=None, sa_type=String(2))
     local_content_share: Decimal | None = Field(default=None, sa_type=DecimalText)
     award_decline_reason: str | None = Field(default=None, sa_type=Text)
@@ -67,9 +72,57 @@ class Order(OrdersTable, table=True):
     delivered_on: date | None = None
     on_time: bool | None = None
     cancel_reason: str | None = Field(default=None, sa_type=Text)
+    # Deliveries in lots: [{quantity, due_date}], null for the default (every unit due on the deadline).
+    delivery_schedule: list[dict[str, Any]] | None = Field(default=None, sa_type=JSON)
+    accepted_quantity: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    inspection_discontinued: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # The Development Fund's project backing the order (funding_source development_fund).
+    fund_project_id: UUID | None = None
     created_by: str = Field(sa_type=String(200))
     created_at: datetime = Field(sa_type=UtcDateTime)
     updated_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class OrderShipment(OrdersTable, table=True):
+    """Units sent with one waybill, and their receipt (fewer received: the rest went back to production)."""
+
+    __tablename__ = "order_shipments"
+
+    order_id: UUID = Field(primary_key=True)
+    shipment_no: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    quantity: int
+    waybill: str = Field(sa_type=String(500))
+    shipped_at: datetime = Field(sa_type=UtcDateTime)
+    received_quantity: int | None = None
+    received_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # The receipt's date on the ministry's calendar (SDO_TIMEZONE), and the order receipts came in.
+    received_on: date | None = None
+    receipt_no: int | None = None
+    on_time: bool | None = None
+
+
+class OrderAmendment(OrdersTable, table=True):
+    """A proposed change of the contract and its decision (contract section 8)."""
+
+    __tablename__ = "order_amendments"
+
+    order_id: UUID = Field(primary_key=True)
+    number: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    status: str = Field(sa_type=String(20))
+    version: int = 1
+    # {quantity?, delivery_deadline?, delivery_schedule?, contract_price?} as proposed (JSON values).
+    changes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    reason: str = Field(sa_type=Text)
+    proposed_by: str = Field(sa_type=String(200))
+    proposed_at: datetime = Field(sa_type=UtcDateTime)
+    decided_by: str | None = Field(default=None, sa_type=String(200))
+    decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    decision_reason: str | None = Field(default=None, sa_type=Text)
+    # On acceptance: the changed terms before and after, the price in KZT and the rate it was converted at.
+    before: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    after: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    contract_price_kzt: Decimal | None = Field(default=None, sa_type=Tiyn)
+    rate_used: Decimal | None = Field(default=None, sa_type=DecimalText)
 
 
 class OrderHistory(OrdersTable, table=True):
@@ -118,7 +171,11 @@ class OrderNumberSequence(OrdersTable, table=True):
 
 
 class ExchangeRate(OrdersTable, table=True):
-    """A rate set through the API (KZT per unit); currencies without a row use the defaults."""
+    """A currency whose rate was set through the API: its version and the last setting.
+
+    ``kzt_per_unit`` is the last rate set, which may take effect later; what is in force when is
+    ``exchange_rate_history``. Currencies without a row use the defaults.
+    """
 
     __tablename__ = "exchange_rates"
 
@@ -127,3 +184,30 @@ class ExchangeRate(OrdersTable, table=True):
     version: int = 1
     updated_at: datetime = Field(sa_type=UtcDateTime)
     updated_by: str = Field(sa_type=String(200))
+
+
+class ExchangeRateHistory(OrdersTable, table=True):
+    """Every rate set through the API: KZT per unit from ``effective_from`` on (contract section 8)."""
+
+    __tablename__ = "exchange_rate_history"
+    __table_args__ = (Index("ix_exchange_rate_history_currency", "currency", "effective_from"),)
+
+    currency: str = Field(sa_type=String(3), primary_key=True)
+    version: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    kzt_per_unit: Decimal = Field(sa_type=DecimalText)
+    effective_from: datetime = Field(sa_type=UtcDateTime)
+    set_at: datetime = Field(sa_type=UtcDateTime)
+    set_by: str = Field(sa_type=String(200))
+
+
+class FundProject(OrdersTable, table=True):
+    """A Development Fund project as the fund's events announced it (approved, then closed for good)."""
+
+    __tablename__ = "fund_projects"
+
+    id: UUID = Field(primary_key=True)
+    status: str = Field(sa_type=String(20))
+    enterprise_id: UUID
+    category: str = Field(sa_type=String(20))
+    budget_kzt: Decimal = Field(sa_type=Tiyn)
+    noted_at: datetime = Field(sa_type=UtcDateTime)

@@ -1,19 +1,25 @@
 """Domestic-share KPI per order category (GET /api/v1/analytics/kpi).
 
 The share is the percentage of contracted value in KZT placed with domestic (``KZ``)
-suppliers. Decisions:
+suppliers. The localized share (contract section 8) weights each contract's value by the
+``local_content_share`` its supplier declared (copied onto the order from
+``supplier.award_confirmed``): a Kazakh-registered reseller of imported equipment counts as
+domestic, but only its local content counts as localized. Decisions:
 
 - ``domestic_share`` is ``None`` (JSON null) when nothing is contracted in a category:
   0 would claim "no domestic supply" where there is simply no data.
 - ``gap`` is signed, ``target - share``: positive is how many points are missing, negative
   how far the target is exceeded. ``None`` when the share is ``None``.
+- A contract without a known local content share counts as 0% localized (nothing is claimed
+  that the registry did not state); the localized value is summed exactly and rounded to the
+  tiyn once, per category.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from types import MappingProxyType
 from typing import Any
 
@@ -58,6 +64,7 @@ class ContractedOrder:
     category: str
     contract_price_kzt: Decimal
     supplier_country: str
+    local_content_share: Decimal | None = None  # percent, 0-100
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +75,8 @@ class CategoryKpi:
     domestic_share: Decimal | None
     target: Decimal
     gap: Decimal | None
+    localized_value_kzt: Decimal = Decimal("0.00")
+    localized_share: Decimal | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Response item: KZT values as strings (money), percentages as JSON numbers."""
@@ -78,6 +87,8 @@ class CategoryKpi:
             "domestic_share": _number(self.domestic_share),
             "target": _number(self.target),
             "gap": _number(self.gap),
+            "localized_value_kzt": str(self.localized_value_kzt),
+            "localized_share": _number(self.localized_share),
         }
 
 
@@ -98,6 +109,7 @@ def compute_kpi(
     """
     contracted = dict.fromkeys(KPI_CATEGORIES, Decimal(0))
     domestic = dict.fromkeys(KPI_CATEGORIES, Decimal(0))
+    localized = dict.fromkeys(KPI_CATEGORIES, Decimal(0))
     for order in orders:
         if order.category not in contracted:
             continue
@@ -105,10 +117,12 @@ def compute_kpi(
         contracted[category] += order.contract_price_kzt
         if is_domestic(order.supplier_country):
             domestic[category] += order.contract_price_kzt
+        localized[category] += localized_value(order.contract_price_kzt, order.local_content_share)
     result = []
     for category in KPI_CATEGORIES:
         target = targets.get(category, DEFAULT_TARGETS[category])
         share = domestic_share(domestic[category], contracted[category])
+        localized_kzt = quantize_kzt(localized[category])
         result.append(
             CategoryKpi(
                 category=category,
@@ -117,13 +131,24 @@ def compute_kpi(
                 domestic_share=share,
                 target=target,
                 gap=None if share is None else target - share,
+                localized_value_kzt=localized_kzt,
+                localized_share=domestic_share(localized[category], contracted[category]),
             )
         )
     return result
 
 
+def localized_value(contract_price_kzt: Decimal, local_content_share: Decimal | None) -> Decimal:
+    """The part of a contract's value that is local content, exact (rounded only once summed)."""
+    if local_content_share is None:
+        return Decimal(0)
+    with localcontext() as ctx:
+        ctx.prec = 50
+        return contract_price_kzt * local_content_share / 100
+
+
 def domestic_share(domestic_kzt: Decimal, contracted_kzt: Decimal) -> Decimal | None:
-    """Percent, 2 decimal places half up; ``None`` when nothing is contracted."""
+    """Percent, 2 decimal places half up; ``None`` when nothing is contracted (the localized share too)."""
     if contracted_kzt <= 0:
         return None
     return (domestic_kzt * 100 / contracted_kzt).quantize(_PERCENT, rounding=ROUND_HALF_UP)

@@ -1,16 +1,16 @@
-"""The order lifecycle: statuses, business verbs, one transition table and who may act.
+"""The order lifecycle: statuses, business verbs, the one transition table and who may act.
 
-Contract section 3 draws the diagram; this module is the only place it is written down.
-Handlers and event consumers ask it; nothing else decides whether an order may move.
+Contract section 3 draws the diagram; ``ORDER`` is the only place it is written down. Routes take
+their role rule from it (``ORDER.roles_for``), the ``Order`` aggregate moves through it
+(``ORDER.move``); nothing else decides whether an order may move.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from enum import StrEnum
-from types import MappingProxyType
 
-from services.orders.domain.errors import ActionNotPermitted, IllegalTransition
+from shared.lifecycle import SYSTEM, Lifecycle
+from shared.principal import Role
 
 
 class OrderStatus(StrEnum):
@@ -46,17 +46,17 @@ class Action(StrEnum):
     AWARD_DECLINED = "award_declined"
     LOT_ACCEPTED = "lot_accepted"
     LOT_REJECTED = "lot_rejected"
-
-
-class Role(StrEnum):
-    MOD_OFFICER = "mod_officer"
-    MIC_OFFICER = "mic_officer"
-    QUALITY_INSPECTOR = "quality_inspector"
-    SUPPLIER = "supplier"
-    AUDITOR = "auditor"
-    INTEGRATION = "integration"
-    # Internal actor of the event consumers. Never grant it from a token.
-    SYSTEM = "system"
+    NONCONFORMANCE_DISPOSITIONED = "nonconformance_dispositioned"
+    # Not moves: the quality service stops and resumes inspections of the order (a version and a history row).
+    INSPECTION_DISCONTINUED = "inspection_discontinued"
+    INSPECTION_RESUMED = "inspection_resumed"
+    # Contract amendments (section 8): who proposes and decides is the amendment's table
+    # (``domain/amendment.py``); the order follows. ``amend`` applies an accepted amendment (a move
+    # whose outcome the new quantity picks); the others are notes (a version and a history row).
+    AMEND = "amend"
+    AMENDMENT_PROPOSED = "amendment_proposed"
+    AMENDMENT_REJECTED = "amendment_rejected"
+    AMENDMENT_WITHDRAWN = "amendment_withdrawn"
 
 
 INITIAL_STATUS = OrderStatus.DRAFT
@@ -77,9 +77,32 @@ CANCELLABLE: frozenset[OrderStatus] = frozenset(
 _S = OrderStatus
 _A = Action
 
-# The one transition table. `update` (PATCH) keeps the order in draft: listing it here makes
-# "draft only" a rule of the table and gives a PATCH on a published order the same 409.
-TRANSITIONS: Mapping[tuple[OrderStatus, Action], OrderStatus] = MappingProxyType(
+MINISTRY = frozenset({Role.MOD_OFFICER, Role.INTEGRATION})
+SUPPLIER = frozenset({Role.SUPPLIER})
+# The consumers' actor: the saga moves are the other services' answers, never a token's.
+EVENTS = frozenset({SYSTEM})
+# The order's own amendments: an accepted one moves the order, never a token (no token has this role).
+AMENDMENTS = frozenset({"amendment"})
+
+# Deliveries in lots (contract section 7): units are accepted one inspection at a time, shipped and
+# received in parts. Where an action has several outcomes the order's counts pick one:
+# - a lot accepted -> `accepted` once every unit is, else back to `in_production`; from `rework` the
+#   lot is accepted under concession (a `use_as_is` disposition, the price reduced);
+# - `ship` from `in_production` or `accepted` -> `shipped` once every unit is shipped;
+# - `confirm-delivery` -> `delivered` once every unit is received; a short receipt returns the missing
+#   units to production (`accepted`/`shipped` -> `in_production`);
+# - a `scrap` or `return` disposition puts the rejected lot's units back to production;
+# - goods of a shipment in transit may arrive while another lot is inspected or reworked:
+#   `confirm-delivery` then keeps the status, a short receipt's units going back to production;
+# - an accepted amendment (`amend`) keeps the status, except that a new quantity may complete the
+#   order's units (`in_production` -> `accepted`, `shipped` or `delivered` when every unit is already
+#   accepted, shipped or received) or leave some to produce (`accepted`/`shipped` -> `in_production`).
+# `update` (PATCH) keeps the order in draft: listing it here makes "draft only" a rule of the
+# table and gives a PATCH on a published order the same 409. `create` moves nothing but has its
+# roles here too, so every order route reads its guard from one place. A supplier acts on its own
+# orders only: that scoping is the repository's (another supplier's order is "not found").
+ORDER: Lifecycle[OrderStatus, Action] = Lifecycle(
+    "order",
     {
         (_S.DRAFT, _A.UPDATE): _S.DRAFT,
         (_S.DRAFT, _A.PUBLISH): _S.PUBLISHED,
@@ -89,93 +112,47 @@ TRANSITIONS: Mapping[tuple[OrderStatus, Action], OrderStatus] = MappingProxyType
         (_S.CONTRACTED, _A.START_PRODUCTION): _S.IN_PRODUCTION,
         (_S.IN_PRODUCTION, _A.SUBMIT_FOR_INSPECTION): _S.INSPECTION,
         (_S.REWORK, _A.SUBMIT_FOR_INSPECTION): _S.INSPECTION,
-        (_S.INSPECTION, _A.LOT_ACCEPTED): _S.ACCEPTED,
+        (_S.INSPECTION, _A.LOT_ACCEPTED): frozenset({_S.ACCEPTED, _S.IN_PRODUCTION}),
         (_S.INSPECTION, _A.LOT_REJECTED): _S.REWORK,
-        (_S.ACCEPTED, _A.SHIP): _S.SHIPPED,
-        (_S.SHIPPED, _A.CONFIRM_DELIVERY): _S.DELIVERED,
+        (_S.REWORK, _A.LOT_ACCEPTED): frozenset({_S.ACCEPTED, _S.IN_PRODUCTION}),
+        (_S.REWORK, _A.NONCONFORMANCE_DISPOSITIONED): _S.IN_PRODUCTION,
+        (_S.IN_PRODUCTION, _A.SHIP): _S.IN_PRODUCTION,
+        (_S.ACCEPTED, _A.SHIP): frozenset({_S.ACCEPTED, _S.SHIPPED}),
+        (_S.IN_PRODUCTION, _A.CONFIRM_DELIVERY): _S.IN_PRODUCTION,
+        (_S.ACCEPTED, _A.CONFIRM_DELIVERY): frozenset({_S.ACCEPTED, _S.IN_PRODUCTION}),
+        (_S.SHIPPED, _A.CONFIRM_DELIVERY): frozenset({_S.SHIPPED, _S.DELIVERED, _S.IN_PRODUCTION}),
+        (_S.INSPECTION, _A.CONFIRM_DELIVERY): _S.INSPECTION,
+        (_S.REWORK, _A.CONFIRM_DELIVERY): _S.REWORK,
         (_S.DELIVERED, _A.CLOSE): _S.CLOSED,
+        (_S.CONTRACTED, _A.AMEND): _S.CONTRACTED,
+        (_S.IN_PRODUCTION, _A.AMEND): frozenset({_S.IN_PRODUCTION, _S.ACCEPTED, _S.SHIPPED, _S.DELIVERED}),
+        (_S.INSPECTION, _A.AMEND): _S.INSPECTION,
+        (_S.REWORK, _A.AMEND): _S.REWORK,
+        (_S.ACCEPTED, _A.AMEND): frozenset({_S.ACCEPTED, _S.IN_PRODUCTION}),
+        (_S.SHIPPED, _A.AMEND): frozenset({_S.SHIPPED, _S.IN_PRODUCTION}),
         **{(status, _A.CANCEL): _S.CANCELLED for status in CANCELLABLE},
-    }
+    },
+    roles={
+        _A.CREATE: MINISTRY,
+        _A.UPDATE: MINISTRY,
+        _A.PUBLISH: MINISTRY,
+        _A.AWARD: MINISTRY,
+        _A.START_PRODUCTION: SUPPLIER,
+        _A.SUBMIT_FOR_INSPECTION: SUPPLIER,
+        _A.SHIP: SUPPLIER,
+        _A.CONFIRM_DELIVERY: MINISTRY,
+        _A.CLOSE: MINISTRY,
+        _A.CANCEL: MINISTRY,
+        _A.AWARD_CONFIRMED: EVENTS,
+        _A.AWARD_DECLINED: EVENTS,
+        _A.LOT_ACCEPTED: EVENTS,
+        _A.LOT_REJECTED: EVENTS,
+        _A.NONCONFORMANCE_DISPOSITIONED: EVENTS,
+        _A.INSPECTION_DISCONTINUED: EVENTS,
+        _A.INSPECTION_RESUMED: EVENTS,
+        _A.AMEND: AMENDMENTS,
+        _A.AMENDMENT_PROPOSED: AMENDMENTS,
+        _A.AMENDMENT_REJECTED: AMENDMENTS,
+        _A.AMENDMENT_WITHDRAWN: AMENDMENTS,
+    },
 )
-
-_MINISTRY = frozenset({Role.MOD_OFFICER, Role.INTEGRATION})
-_SUPPLIER = frozenset({Role.SUPPLIER})
-_SYSTEM = frozenset({Role.SYSTEM})
-
-# Who may perform each action. A supplier acts on its own orders only: that scoping is the
-# handler's job (another supplier's order is "not found"), not this table's.
-ACTION_ROLES: Mapping[Action, frozenset[Role]] = MappingProxyType(
-    {
-        _A.CREATE: _MINISTRY,
-        _A.UPDATE: _MINISTRY,
-        _A.PUBLISH: _MINISTRY,
-        _A.AWARD: _MINISTRY,
-        _A.START_PRODUCTION: _SUPPLIER,
-        _A.SUBMIT_FOR_INSPECTION: _SUPPLIER,
-        _A.SHIP: _SUPPLIER,
-        _A.CONFIRM_DELIVERY: _MINISTRY,
-        _A.CLOSE: _MINISTRY,
-        _A.CANCEL: _MINISTRY,
-        _A.AWARD_CONFIRMED: _SYSTEM,
-        _A.AWARD_DECLINED: _SYSTEM,
-        _A.LOT_ACCEPTED: _SYSTEM,
-        _A.LOT_REJECTED: _SYSTEM,
-    }
-)
-
-# Consumed event types and the action each one performs (contract section 6).
-EVENT_ACTIONS: Mapping[str, Action] = MappingProxyType(
-    {
-        "kz.sdo.supplier.award_confirmed.v1": _A.AWARD_CONFIRMED,
-        "kz.sdo.supplier.award_declined.v1": _A.AWARD_DECLINED,
-        "kz.sdo.quality.lot_accepted.v1": _A.LOT_ACCEPTED,
-        "kz.sdo.quality.lot_rejected.v1": _A.LOT_REJECTED,
-    }
-)
-
-
-def may(roles: Iterable[str], action: Action | str) -> bool:
-    """True when any of ``roles`` may perform ``action`` (in some status)."""
-    permitted = ACTION_ROLES[Action(action)]
-    return any(role in permitted for role in roles)
-
-
-def can_transition(status: OrderStatus | str, action: Action | str) -> bool:
-    """True when the table draws ``action`` from ``status``."""
-    return (OrderStatus(status), Action(action)) in TRANSITIONS
-
-
-def allowed_actions(status: OrderStatus | str, roles: Iterable[str] | None = None) -> list[str]:
-    """Action names drawn from ``status``, in declaration order.
-
-    With ``roles``: only those this caller may perform (what the 409 body lists). Without:
-    every action drawn from the status, whoever performs it.
-    """
-    current = OrderStatus(status)
-    role_set = None if roles is None else frozenset(roles)
-    return [
-        action.value
-        for action in Action
-        if (current, action) in TRANSITIONS and (role_set is None or may(role_set, action))
-    ]
-
-
-def transition(status: OrderStatus | str, action: Action | str, roles: Iterable[str] | None = None) -> OrderStatus:
-    """The status after ``action``; raises ``IllegalTransition`` when the table does not draw it.
-
-    ``roles`` only shapes the error's ``allowed_actions`` (pass the caller's roles so the 409
-    lists what this caller could do); permission is checked by ``may`` / ``apply_action``.
-    """
-    current, verb = OrderStatus(status), Action(action)
-    try:
-        return TRANSITIONS[(current, verb)]
-    except KeyError:
-        raise IllegalTransition(current, verb, allowed_actions(current, roles)) from None
-
-
-def apply_action(status: OrderStatus | str, action: Action | str, roles: Iterable[str]) -> OrderStatus:
-    """Check the caller may act (403 before 409), then move through the table."""
-    role_set = frozenset(roles)
-    if not may(role_set, action):
-        raise ActionNotPermitted(Action(action), role_set)
-    return transition(status, action, role_set)
