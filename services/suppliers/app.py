@@ -9,32 +9,26 @@ from fastapi import FastAPI
 from services.suppliers import consumers
 from services.suppliers.api.routes import router
 from services.suppliers.db.tables import metadata
-from services.suppliers.domain.errors import InvalidIdentityError, SupplierStatusError
+from services.suppliers.db.unit_of_work import SqlSuppliersUnitOfWork
+from services.suppliers.ports import PUBLISHES
 from services.suppliers.settings import SuppliersSettings
-from shared.events.types import EventType
-from shared.http.problems import Conflict, Problem, ValidationProblem
+from services.suppliers.tasks import SuspensionSweeper
 from shared.service import ServiceSpec, build_app
-
-
-def _status_conflict(exc: SupplierStatusError) -> Problem:
-    return Conflict(
-        exc.message,
-        slug=exc.code.replace("_", "-"),
-        current_status=exc.current_status.value,
-        allowed_actions=[action.value for action in exc.allowed_actions],
-    )
-
-
-def _invalid_identity(exc: InvalidIdentityError) -> Problem:
-    return ValidationProblem([{"field": exc.field, "message": exc.message}])
 
 
 def create_app(settings: SuppliersSettings | None = None) -> FastAPI:
     app: FastAPI
 
+    def resolved() -> SuppliersSettings:
+        # The settings the lifespan resolved, read when an event is handled.
+        settings_now: SuppliersSettings = app.state.runtime.settings
+        return settings_now
+
     def restricted_countries() -> frozenset[str]:
-        # Read when an award is decided, from the settings the lifespan resolved.
-        return app.state.runtime.settings.restricted_countries
+        return resolved().restricted_countries
+
+    def timezone() -> str:
+        return resolved().timezone
 
     spec = ServiceSpec(
         name="suppliers",
@@ -47,11 +41,14 @@ def create_app(settings: SuppliersSettings | None = None) -> FastAPI:
         metadata=metadata,
         migrations=Path(__file__).parent / "migrations",
         routers=[router],
-        subscriptions=consumers.subscriptions(restricted_countries),
-        publishes=frozenset(
-            {EventType.SUPPLIER_AWARD_CONFIRMED, EventType.SUPPLIER_AWARD_DECLINED, EventType.SUPPLIER_STATUS_CHANGED}
-        ),
-        domain_errors={SupplierStatusError: _status_conflict, InvalidIdentityError: _invalid_identity},
+        subscriptions=consumers.subscriptions(restricted_countries, timezone),
+        publishes=PUBLISHES,
+        unit_of_work=SqlSuppliersUnitOfWork,
+        background={
+            "suspension_sweeper": lambda runtime: SuspensionSweeper(
+                runtime, every=resolved().suspension_sweep_seconds, timezone=timezone
+            )
+        },
         openapi_tags=[
             {"name": "suppliers", "description": "The register: identity, status, licenses, certifications."},
             {"name": "analytics", "description": "Diversification of supply per order category."},

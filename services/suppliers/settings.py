@@ -24,6 +24,9 @@ class SuppliersSettings(ServiceSettings):
         validation_alias=AliasChoices("SDO_RESTRICTED_COUNTRIES", "restricted_countries"),
     )
 
+    # How often the service reinstates suppliers whose suspension has lapsed (SDO_SUSPENSION_SWEEP_SECONDS).
+    suspension_sweep_seconds: float = Field(default=60.0, gt=0, le=86400)
+
     @field_validator("restricted_countries", mode="before")
     @classmethod
     def _parse_countries(cls, value: Any) -> frozenset[str]:

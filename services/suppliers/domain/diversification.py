@@ -7,7 +7,9 @@ Choices, so readers of ``GET /api/v1/analytics/diversification`` know what they 
   Decimal and rounded half-up to 2 dp, then returned as float (JSON numbers, as in the contract's
   ``{"KZ": 100.0}``). Rounded shares may sum to 100 +/- 0.01 per country.
 - ``hhi`` is the Herfindahl-Hirschman index over suppliers' shares of awarded value, 0-10000
-  scale, computed from unrounded shares and rounded to 2 dp (float).
+  scale, computed from unrounded shares and rounded to 2 dp (float); ``hhi_by_country`` the same
+  over the suppliers' countries (under sanctions the risk is the country: two Russian suppliers and
+  one Kazakh supplier of equal value are 3,333 over suppliers but 5,556 over countries).
 - A category with no awarded value has no distribution: ``by_country`` is empty and
   ``domestic_share`` and ``hhi`` are None (null), not 0, since 0 would read as "no domestic
   supply" or "perfect competition".
@@ -74,6 +76,15 @@ class CategoryDiversification:
     by_country: dict[str, float]
     domestic_share: float | None
     hhi: float | None
+    hhi_by_country: float | None = None
+
+
+def contract_value(
+    price_kzt: Decimal, *, amended_price_kzt: Decimal | None = None, reductions_kzt: Decimal = Decimal(0)
+) -> Decimal:
+    """The value a contract counts for: its price in force (the last amendment's, else the award's)
+    less the price reductions of its concessions, never below zero."""
+    return max((amended_price_kzt if amended_price_kzt is not None else price_kzt) - reductions_kzt, Decimal(0))
 
 
 def _round2(value: Decimal) -> float:
@@ -129,6 +140,7 @@ def summarize_category(category: str, active_suppliers: int, awards: Iterable[Aw
         by_country={country: _round2(share) for country, share in ordered},
         domestic_share=_round2(country_shares.get(DOMESTIC_COUNTRY, Decimal(0))) if country_shares else None,
         hhi=herfindahl_hirschman_index(by_supplier.values()),
+        hhi_by_country=herfindahl_hirschman_index(by_country.values()),
     )
 
 

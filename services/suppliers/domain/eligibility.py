@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
+from uuid import UUID
 
 from services.suppliers.domain.facts import (
     AwardRequirement,
@@ -15,6 +17,7 @@ from services.suppliers.domain.facts import (
 from services.suppliers.domain.status import SupplierStatus
 
 __all__ = [
+    "AwardDecision",
     "AwardRequirement",
     "CertificationFacts",
     "Eligibility",
@@ -23,6 +26,7 @@ __all__ = [
     "SupplierFacts",
     "assess",
     "assess_registered",
+    "decide_award",
 ]
 
 
@@ -54,7 +58,7 @@ def assess(supplier: SupplierFacts, requirement: AwardRequirement, restricted_co
     on = requirement.on
     reasons: list[IneligibilityReason] = []
 
-    if supplier.status is not SupplierStatus.ACTIVE:
+    if supplier.status_on(requirement.status_date) is not SupplierStatus.ACTIVE:
         reasons.append(IneligibilityReason.NOT_ACTIVE)
 
     if not any(lic.covers(requirement.category, on) for lic in supplier.licenses):
@@ -94,3 +98,36 @@ def assess_registered(
     if supplier is None:
         return Eligibility(eligible=False, reasons=[IneligibilityReason.NOT_ACTIVE.value])
     return assess(supplier, requirement, restricted_countries)
+
+
+@dataclass(frozen=True, slots=True)
+class AwardDecision:
+    """The answer to an order's award request: confirmed with who the supplier is, or declined with why."""
+
+    order_id: UUID
+    supplier_id: UUID
+    category: str
+    eligibility: Eligibility
+    # Known when confirmed: what the orders service keeps for its KPI.
+    supplier_country: str | None = None
+    local_content_share: Decimal | None = None
+
+    @property
+    def confirmed(self) -> bool:
+        return self.eligibility.eligible
+
+
+def decide_award(
+    order_id: UUID,
+    supplier_id: UUID,
+    supplier: SupplierFacts | None,
+    requirement: AwardRequirement,
+    restricted_countries: Iterable[str],
+) -> AwardDecision:
+    """Judged at the order's delivery deadline (``requirement.on``); an unregistered supplier is not active."""
+    verdict = assess_registered(supplier, requirement, restricted_countries)
+    if verdict.eligible and supplier is not None:
+        return AwardDecision(
+            order_id, supplier_id, requirement.category, verdict, supplier.country, supplier.local_content_share
+        )
+    return AwardDecision(order_id, supplier_id, requirement.category, verdict)

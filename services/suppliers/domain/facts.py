@@ -1,7 +1,7 @@
 """Plain input facts about suppliers and award requirements.
 
-Built by the HTTP layer (from the database) and by the event consumer (from event data), so
-they hold only values, never ORM rows or request models.
+Made by the supplier aggregate (``Supplier.facts()``) and from event data (the award request),
+so they hold only values, never rows or request models.
 """
 
 from __future__ import annotations
@@ -30,6 +30,12 @@ def normalize_category(value: str) -> str:
     return value.strip().lower()
 
 
+def category_order(categories: Iterable[str]) -> list[str]:
+    """Distinct order categories in the contract's order, whatever order they were given in."""
+    # Only known categories reach the domain (the API validates them).
+    return sorted({normalize_category(c) for c in categories}, key=ORDER_CATEGORIES.index)
+
+
 def normalize_standard(value: str) -> str:
     """Comparison key of a certification standard: case-insensitive, whitespace collapsed.
 
@@ -44,13 +50,14 @@ class LicenseFacts:
     valid_from: date
     valid_until: date
     number: str = ""
+    revoked: bool = False  # a revoked license is never valid again
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "category", normalize_category(self.category))
 
     def is_valid_on(self, on: date) -> bool:
         # Both ends inclusive: a license expiring on the date still counts that day.
-        return self.valid_from <= on <= self.valid_until
+        return not self.revoked and self.valid_from <= on <= self.valid_until
 
     def covers(self, category: str, on: date) -> bool:
         return self.category == normalize_category(category) and self.is_valid_on(on)
@@ -61,9 +68,10 @@ class CertificationFacts:
     standard: str
     valid_until: date
     number: str = ""
+    revoked: bool = False  # a revoked certificate is never valid again
 
     def is_valid_on(self, on: date) -> bool:
-        return self.valid_until >= on
+        return not self.revoked and self.valid_until >= on
 
     def covers(self, standard: str, on: date) -> bool:
         return normalize_standard(self.standard) == normalize_standard(standard) and self.is_valid_on(on)
@@ -82,6 +90,9 @@ class SupplierFacts:
     security_clearance: bool
     licenses: tuple[LicenseFacts, ...] = ()
     certifications: tuple[CertificationFacts, ...] = ()
+    # A suspension with an end: from that day on the supplier is active again, whether or not the
+    # background task has reinstated it yet.
+    suspended_until: date | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", SupplierStatus(self.status))
@@ -89,6 +100,12 @@ class SupplierFacts:
         object.__setattr__(self, "local_content_share", to_decimal(self.local_content_share))
         object.__setattr__(self, "licenses", tuple(self.licenses))
         object.__setattr__(self, "certifications", tuple(self.certifications))
+
+    def status_on(self, day: date) -> SupplierStatus:
+        """The status on ``day``: a suspension lapses on its ``suspended_until`` date."""
+        if self.status is SupplierStatus.SUSPENDED and self.suspended_until is not None and day >= self.suspended_until:
+            return SupplierStatus.ACTIVE
+        return self.status
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +115,9 @@ class AwardRequirement:
     For an award ``on`` is the order's ``delivery_deadline``; for the eligibility query it is
     the ``on`` parameter. ``requires_security_clearance`` defaults to False here because the
     caller always states it (the order carries it, the query says it).
+
+    ``status_on`` is the day the supplier's status is judged on (default ``on``): an award is made
+    today, so a supplier suspended today is not active for it, whatever the deadline.
     """
 
     category: str
@@ -105,6 +125,11 @@ class AwardRequirement:
     required_certifications: tuple[str, ...] = ()
     min_local_content: Decimal = field(default_factory=lambda: Decimal(0))
     requires_security_clearance: bool = False
+    status_on: date | None = None
+
+    @property
+    def status_date(self) -> date:
+        return self.on if self.status_on is None else self.status_on
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "category", normalize_category(self.category))

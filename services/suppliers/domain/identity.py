@@ -85,17 +85,6 @@ def validate_bin(value: str, *, field: str = "bin") -> str:
     return normalized
 
 
-def make_bin(prefix: str) -> str:
-    """Complete an 11-digit prefix with its check digit (demo data and tests).
-
-    Raises ValueError when the prefix has no resolvable check digit; change a digit and retry.
-    """
-    check = bin_check_digit(prefix)
-    if check is None:
-        raise ValueError(f"prefix {prefix!r} has no resolvable BIN check digit")
-    return f"{prefix}{check}"
-
-
 def normalize_country(value: str, *, field: str = "country") -> str:
     """Return the upper-case ISO 3166-1 alpha-2 code, or raise InvalidIdentityError."""
     code = value.strip().upper()
