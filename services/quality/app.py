@@ -9,16 +9,20 @@ from fastapi import FastAPI
 from services.quality.api.routes import router
 from services.quality.consumers import SUBSCRIPTIONS
 from services.quality.db.tables import metadata
-from services.quality.domain.errors import QualityDomainError
+from services.quality.db.unit_of_work import SqlQualityUnitOfWork
 from services.quality.settings import QualitySettings
 from shared.events.types import EventType
-from shared.http.problems import Problem, ValidationProblem
 from shared.service import ServiceSpec, build_app
 
-
-def _invalid_input(exc: QualityDomainError) -> Problem:
-    """A broken quality rule is the caller's input error: 422 naming each field."""
-    return ValidationProblem([e.as_dict() for e in exc.errors])
+PUBLISHES = frozenset(
+    {
+        EventType.QUALITY_LOT_ACCEPTED,
+        EventType.QUALITY_LOT_REJECTED,
+        EventType.QUALITY_NONCONFORMANCE_DISPOSITIONED,
+        EventType.QUALITY_INSPECTION_DISCONTINUED,
+        EventType.QUALITY_INSPECTION_RESUMED,
+    }
+)
 
 
 def create_app(settings: QualitySettings | None = None) -> FastAPI:
@@ -26,20 +30,22 @@ def create_app(settings: QualitySettings | None = None) -> FastAPI:
         name="quality",
         title="SDO Quality Acceptance",
         description=(
-            "Technical-requirement acceptance: ISO 2859-1 sampling plans, inspections, verdicts and certificates."
+            "Technical-requirement acceptance: ISO 2859-1 sampling plans with the switching rules, inspections, "
+            "verdicts, nonconformances and their dispositions, and certificates of conformity."
         ),
         settings_factory=QualitySettings,
         metadata=metadata,
         migrations=Path(__file__).parent / "migrations",
         routers=[router],
         subscriptions=SUBSCRIPTIONS,
-        publishes=frozenset({EventType.QUALITY_LOT_ACCEPTED, EventType.QUALITY_LOT_REJECTED}),
-        domain_errors={QualityDomainError: _invalid_input},
+        publishes=PUBLISHES,
+        unit_of_work=SqlQualityUnitOfWork,
         openapi_tags=[
-            {"name": "sampling", "description": "ISO 2859-1 single sampling plans, normal inspection."},
-            {"name": "plans", "description": "Acceptance plans made from contracted orders."},
+            {"name": "sampling", "description": "ISO 2859-1 single sampling plans: normal, tightened, reduced."},
+            {"name": "plans", "description": "Acceptance plans of contracted orders and their switching rules."},
             {"name": "inspections", "description": "Inspection rounds, measurements and verdicts."},
-            {"name": "certificates", "description": "Certificates of conformity of accepted lots."},
+            {"name": "nonconformances", "description": "Reports of rejected lots and their dispositions."},
+            {"name": "certificates", "description": "Certificates of conformity of accepted lots, JSON or PDF."},
         ],
     )
     return build_app(spec, settings)

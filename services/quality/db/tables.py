@@ -7,20 +7,23 @@ join, and an integer ``version`` for ETags. Times are stored in UTC.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
 from sqlmodel import Field
 
 from shared.db import service_model_base
 
-QualityTable = service_model_base("quality")
+if TYPE_CHECKING:  # the checker sees the class the kernel derives the base from
+    from sqlmodel import SQLModel as QualityTable
+else:
+    QualityTable = service_model_base("quality")
 metadata = QualityTable.metadata
 
 
-def _utc_column(*, nullable: bool = False) -> Any:
-    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable))
+# Every time is stored with its time zone (UTC): `Field(sa_type=UTC_TIME)`.
+UTC_TIME = DateTime(timezone=True)
 
 
 class AcceptancePlanRow(QualityTable, table=True):
@@ -36,11 +39,34 @@ class AcceptancePlanRow(QualityTable, table=True):
     aql: str = Field(max_length=10)
     inspection_level: str = Field(max_length=3)
     requirements: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
-    cancelled_at: datetime | None = _utc_column(nullable=True)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTC_TIME)
     cancel_reason: str | None = Field(default=None, max_length=1000)
-    created_at: datetime = _utc_column()
-    updated_at: datetime = _utc_column()
+    created_at: datetime = Field(sa_type=UTC_TIME)
+    updated_at: datetime = Field(sa_type=UTC_TIME)
     version: int = 1
+    # Contract facts kept for certificates and concessions (null on plans made before they were kept).
+    order_number: str | None = Field(default=None, max_length=40)
+    contract_price_kzt: str | None = Field(default=None, max_length=40)
+    concessions_kzt: str = Field(default="0", max_length=40, sa_column_kwargs={"server_default": "0"})
+    # ISO 2859-1 clause 9: the series' severity and status (columns to filter on), its full switching
+    # state, every verdict and resumption, and a submission held while inspection is discontinued.
+    status: str = Field(default="active", max_length=20, sa_column_kwargs={"server_default": "active"})
+    severity: str = Field(default="normal", max_length=20, sa_column_kwargs={"server_default": "normal"})
+    switching: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    history: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default=text("'[]'"))
+    )
+    original_lots: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    pending_submission: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Contract section 8: the quantity and price above are those in force after the last amendment
+    # applied (its number; 0: none); every amendment applied; the units accepted so far; and how
+    # much of the concessions the last stated price already reflects (KZT, exact decimal string).
+    amendment_number: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    amendments: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default=text("'[]'"))
+    )
+    accepted_quantity: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    concessions_in_price_kzt: str = Field(default="0", max_length=40, sa_column_kwargs={"server_default": "0"})
 
 
 class InspectionRow(QualityTable, table=True):
@@ -68,10 +94,18 @@ class InspectionRow(QualityTable, table=True):
     critical_failures: int = 0
     nonconformities: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     certificate_id: UUID | None = None
-    opened_at: datetime = _utc_column()
-    closed_at: datetime | None = _utc_column(nullable=True)
-    updated_at: datetime = _utc_column()
+    opened_at: datetime = Field(sa_type=UTC_TIME)
+    closed_at: datetime | None = Field(default=None, sa_type=UTC_TIME)
+    updated_at: datetime = Field(sa_type=UTC_TIME)
     version: int = 1
+    # The severity the lot was sized with; whether it is an original lot (counted by the switching
+    # rules, numbered) or a resubmission after rework; who completed it.
+    severity: str = Field(default="normal", max_length=20, sa_column_kwargs={"server_default": "normal"})
+    original: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
+    lot_no: int | None = None
+    inspected_by: str | None = Field(default=None, max_length=200)
+    # The order's units still to accept when the lot was submitted (null on rounds opened before it was kept).
+    units_remaining: int | None = None
 
 
 class MeasurementRow(QualityTable, table=True):
@@ -87,7 +121,7 @@ class MeasurementRow(QualityTable, table=True):
     failed_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     critical_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     measured_by: str = Field(max_length=200)
-    measured_at: datetime = _utc_column()
+    measured_at: datetime = Field(sa_type=UTC_TIME)
 
 
 class CertificateRow(QualityTable, table=True):
@@ -100,8 +134,40 @@ class CertificateRow(QualityTable, table=True):
     order_id: UUID = Field(index=True)
     inspection_id: UUID = Field(unique=True)
     supplier_id: UUID = Field(index=True)
-    issued_at: datetime = _utc_column()
+    issued_at: datetime = Field(sa_type=UTC_TIME)
     sha256: str = Field(max_length=64)
+    version: int = 1
+    # The conformity document the digest covers (null for certificates of the five signed fields).
+    document: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    concession: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+
+
+class NonconformanceRow(QualityTable, table=True):
+    """The report of a rejected lot and its disposition; one per rejected inspection."""
+
+    __tablename__ = "quality_nonconformances"
+    __table_args__ = (Index("ix_quality_nonconformances_opened", "opened_at", "id"),)
+
+    id: UUID = Field(primary_key=True)
+    order_id: UUID = Field(index=True)
+    inspection_id: UUID = Field(unique=True)
+    supplier_id: UUID = Field(index=True)
+    round: int
+    lot_size: int
+    lot_no: int | None = None
+    defects: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    defective_units: int
+    critical_failures: int
+    status: str = Field(max_length=20, index=True)
+    disposition: str | None = Field(default=None, max_length=20)
+    reason: str | None = Field(default=None, max_length=1000)
+    # KZT, as an exact decimal string.
+    price_reduction: str | None = Field(default=None, max_length=40)
+    dispositioned_by: str | None = Field(default=None, max_length=200)
+    dispositioned_at: datetime | None = Field(default=None, sa_type=UTC_TIME)
+    certificate_id: UUID | None = None
+    opened_at: datetime = Field(sa_type=UTC_TIME)
+    updated_at: datetime = Field(sa_type=UTC_TIME)
     version: int = 1
 
 

@@ -6,8 +6,11 @@ Decimals and floats as plain decimal strings (``"1.50"``, never an exponent), da
 RFC 3339 in UTC with a ``Z`` suffix, dates as ``YYYY-MM-DD``, UUIDs in their canonical form.
 The same logical certificate therefore always hashes to the same digest.
 
-The certificate's digest covers exactly the fields the API shows next to it (``id``, ``number``,
-``order_id``, ``inspection_id``, ``issued_at``), so anyone holding the response can recompute it.
+The certificate's digest covers exactly the fields the API shows next to it: every member but
+``sha256``. A certificate issued with its conformity document (``conformity.py``: what AQAP-2131
+asks a certificate of conformity to say) is that whole document; one issued before carries the
+five fields ``id``, ``number``, ``order_id``, ``inspection_id``, ``issued_at``. Anyone holding the
+response can recompute the digest.
 """
 
 from __future__ import annotations
@@ -32,9 +35,9 @@ MAX_SEQUENCE: Final = 999_999
 def certificate_number(year: int, sequence: int) -> str:
     """``QC-<year>-<6 digits>``, e.g. ``certificate_number(2025, 42) == "QC-2025-000042"``."""
     if isinstance(year, bool) or not isinstance(year, int) or not 1000 <= year <= 9999:
-        raise CertificateError.single("year", "must be a four-digit year")
+        raise CertificateError("year", "must be a four-digit year")
     if isinstance(sequence, bool) or not isinstance(sequence, int) or not 1 <= sequence <= MAX_SEQUENCE:
-        raise CertificateError.single("sequence", f"must be between 1 and {MAX_SEQUENCE}")
+        raise CertificateError("sequence", f"must be between 1 and {MAX_SEQUENCE}")
     return f"QC-{year:04d}-{sequence:06d}"
 
 
@@ -42,7 +45,7 @@ def parse_certificate_number(number: str) -> tuple[int, int]:
     """``(year, sequence)`` of a certificate number; raises ``CertificateError`` if malformed."""
     match = NUMBER_PATTERN.fullmatch(number) if isinstance(number, str) else None
     if match is None or int(match.group(2)) == 0:
-        raise CertificateError.single("number", "must look like QC-<year>-<6 digits>")
+        raise CertificateError("number", "must look like QC-<year>-<6 digits>")
     return int(match.group(1)), int(match.group(2))
 
 
@@ -50,7 +53,7 @@ def rfc3339_utc(moment: datetime) -> str:
     """A timezone-aware datetime in UTC, ``2025-03-01T10:15:30Z`` (microseconds only if set)."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         # A naive time has no defined instant; guessing would make digests depend on the host.
-        raise CertificateError.single("issued_at", "must be timezone-aware")
+        raise CertificateError("issued_at", "must be timezone-aware")
     utc = moment.astimezone(UTC)
     text = utc.strftime("%Y-%m-%dT%H:%M:%S")
     if utc.microsecond:
@@ -112,20 +115,27 @@ class Certificate:
     order_id: UUID
     inspection_id: UUID
     issued_at: datetime
+    # The conformity document (JSON-ready), or None for a certificate of the five signed fields.
+    document: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         parse_certificate_number(self.number)
         rfc3339_utc(self.issued_at)
 
+    @property
+    def concession(self) -> bool:
+        return bool(self.document and self.document.get("concession"))
+
     def body(self) -> dict[str, Any]:
-        """The signed fields, JSON-ready (strings only)."""
-        return {
+        """The signed fields, JSON-ready."""
+        base = {
             "id": str(self.id),
             "number": self.number,
             "order_id": str(self.order_id),
             "inspection_id": str(self.inspection_id),
             "issued_at": rfc3339_utc(self.issued_at),
         }
+        return base if self.document is None else dict(self.document) | base
 
     def canonical_json(self) -> bytes:
         return canonical_json(self.body())

@@ -1,55 +1,25 @@
-"""Domain errors of the quality service.
+"""Domain errors of the quality service: kinds of ``shared.errors``, mapped to problem+json once.
 
 Every validation error names the offending field with a path (``lot_size``, ``values.DIAM``,
-``technical_requirements[0].min``) so the HTTP layer can turn it into the contract's
-``errors: [{"field": ..., "message": ...}]`` list without knowing the rules.
+``technical_requirements[0].min``), so the contract's ``errors: [{"field", "message"}]`` list comes
+from the rules themselves. Refusals of an inspection answer 409 with ``current_status`` and
+``allowed_actions`` as every service does, plus ``units_measured`` and ``sample_size``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Self
+from uuid import UUID
+
+from shared.errors import IllegalTransition, InvalidInput, NotFound, Refused
 
 
-@dataclass(frozen=True, slots=True)
-class FieldError:
-    field: str
-    message: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "message": self.message}
-
-
-class QualityDomainError(ValueError):
-    """A rule of the quality domain was broken by the input; carries one or more field errors."""
-
-    def __init__(self, errors: Iterable[FieldError]) -> None:
-        self.errors: tuple[FieldError, ...] = tuple(errors)
-        if not self.errors:
-            raise ValueError("a domain error needs at least one field error")
-        super().__init__("; ".join(f"{e.field}: {e.message}" for e in self.errors))
-
-    @classmethod
-    def single(cls, field: str, message: str) -> Self:
-        return cls([FieldError(field, message)])
-
-    @property
-    def field(self) -> str:
-        """The first offending field (the only one for most errors)."""
-        return self.errors[0].field
-
-    @property
-    def message(self) -> str:
-        return self.errors[0].message
+class QualityDomainError(InvalidInput):
+    """A rule of the quality domain was broken by the input (422 naming each field)."""
 
 
 class SamplingError(QualityDomainError):
     """Bad input to the sampling-plan lookup: ``lot_size``, ``aql`` or ``level``."""
-
-
-class RequirementError(QualityDomainError):
-    """A technical requirement list that cannot become an acceptance plan."""
 
 
 class MeasurementError(QualityDomainError):
@@ -58,3 +28,77 @@ class MeasurementError(QualityDomainError):
 
 class CertificateError(QualityDomainError):
     """Bad input to a certificate number or body."""
+
+
+class DispositionError(QualityDomainError):
+    """Bad input to a disposition: its reason or price reduction."""
+
+
+class InspectionNotFound(NotFound):
+    def __init__(self, inspection_id: UUID) -> None:
+        super().__init__(f"No inspection {inspection_id}.")
+
+
+class SampleRefusal(IllegalTransition):
+    """The sample forbids the action: a full sample takes no more units, a short one cannot complete."""
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        action: str,
+        current_status: str,
+        allowed_actions: Iterable[str],
+        units_measured: int,
+        sample_size: int,
+    ) -> None:
+        super().__init__("inspection", current_status, action, allowed_actions)
+        self.message = detail
+        self.args = (detail,)
+        self.details.update(units_measured=units_measured, sample_size=sample_size)
+
+
+class UnitAlreadyMeasured(Refused):
+    """A unit serial counts once per inspection."""
+
+    def __init__(
+        self,
+        unit_serial: str,
+        *,
+        current_status: str,
+        allowed_actions: list[str],
+        units_measured: int,
+        sample_size: int,
+    ) -> None:
+        super().__init__(
+            f"Unit {unit_serial!r} was already measured in this inspection.",
+            current_status=current_status,
+            allowed_actions=allowed_actions,
+            units_measured=units_measured,
+            sample_size=sample_size,
+        )
+
+
+class PlanNotFound(NotFound):
+    def __init__(self, order_id: UUID) -> None:
+        super().__init__(f"No acceptance plan for order {order_id}.")
+
+
+class NonconformanceNotFound(NotFound):
+    def __init__(self, nonconformance_id: UUID) -> None:
+        super().__init__(f"No nonconformance report {nonconformance_id}.")
+
+
+class CriticalNonconformance(Refused):
+    """``use_as_is`` is refused when a critical requirement failed."""
+
+    code = "critical-requirement-failed"
+
+
+class PlanCancelled(Refused):
+    """The order was cancelled: its lots are settled no more."""
+
+    code = "order-cancelled"
+
+    def __init__(self, order_id: UUID) -> None:
+        super().__init__(f"Order {order_id} was cancelled; its nonconformances are no longer dispositioned.")

@@ -18,8 +18,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from services.quality.domain.errors import FieldError, MeasurementError, QualityDomainError
-from services.quality.domain.requirements import Requirement, json_number, to_decimal
+from services.quality.domain.errors import MeasurementError, QualityDomainError
+from shared.requirements import TechnicalRequirement, json_number, to_decimal
 
 
 class Verdict(StrEnum):
@@ -28,7 +28,7 @@ class Verdict(StrEnum):
 
 
 def validate_values(
-    requirements: Iterable[Requirement], values: object, *, field: str = "values"
+    requirements: Iterable[TechnicalRequirement], values: object, *, field: str = "values"
 ) -> dict[str, Decimal]:
     """One unit's readings checked against the requirement codes, as Decimals.
 
@@ -37,32 +37,32 @@ def validate_values(
     one ``MeasurementError`` whose fields are paths such as ``values.DIAM``.
     """
     if not isinstance(values, Mapping):
-        raise MeasurementError.single(field, "must be an object mapping requirement codes to numbers")
+        raise MeasurementError(field, "must be an object mapping requirement codes to numbers")
     codes = [r.code for r in requirements]
     known = set(codes)
-    errors: list[FieldError] = []
+    errors: list[tuple[str, str]] = []
     for key in values:
         if key not in known:
-            errors.append(FieldError(f"{field}.{key}", f"unknown requirement code {key!r}"))
+            errors.append((f"{field}.{key}", f"unknown requirement code {key!r}"))
     result: dict[str, Decimal] = {}
     for code in codes:
         if code not in values:
-            errors.append(FieldError(f"{field}.{code}", f"missing value for requirement {code!r}"))
+            errors.append((f"{field}.{code}", f"missing value for requirement {code!r}"))
             continue
         number = to_decimal(values[code])
         if number is None:
-            errors.append(FieldError(f"{field}.{code}", "must be a finite number"))
+            errors.append((f"{field}.{code}", "must be a finite number"))
             continue
         result[code] = number
     if errors:
-        raise MeasurementError(errors)
+        raise MeasurementError.of(errors)
     return result
 
 
 def validate_unit_serial(unit_serial: object, *, field: str = "unit_serial") -> str:
     """A unit serial: a non-empty string, surrounding blanks removed."""
     if not isinstance(unit_serial, str) or not unit_serial.strip():
-        raise MeasurementError.single(field, "must be a non-empty string")
+        raise MeasurementError(field, "must be a non-empty string")
     return unit_serial.strip()
 
 
@@ -83,7 +83,9 @@ class UnitResult:
         return bool(self.critical_codes)
 
 
-def judge_unit(requirements: Iterable[Requirement], unit_serial: str, values: Mapping[str, Decimal]) -> UnitResult:
+def judge_unit(
+    requirements: Iterable[TechnicalRequirement], unit_serial: str, values: Mapping[str, Decimal]
+) -> UnitResult:
     """Which requirements a unit fails; ``values`` as returned by ``validate_values``."""
     failed = [r for r in requirements if not r.conforms(values[r.code])]
     return UnitResult(
@@ -103,20 +105,12 @@ class FailedReading:
 class Nonconformity:
     """A requirement that failed, with every unit that failed it and the value measured."""
 
-    requirement: Requirement
+    requirement: TechnicalRequirement
     readings: tuple[FailedReading, ...]
 
     def as_dict(self) -> dict[str, Any]:
-        req = self.requirement.as_dict()
-        return {
-            "code": req["code"],
-            "name": req["name"],
-            "unit": req["unit"],
-            "min": req["min"],
-            "max": req["max"],
-            "critical": req["critical"],
-            "units": [{"unit_serial": r.unit_serial, "value": json_number(r.value)} for r in self.readings],
-        }
+        units = [{"unit_serial": r.unit_serial, "value": json_number(r.value)} for r in self.readings]
+        return self.requirement.as_dict() | {"units": units}
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +133,7 @@ def lot_verdict(*, defective_units: int, critical_failures: int, reject: int) ->
 
 
 def evaluate(
-    requirements: Iterable[Requirement],
+    requirements: Iterable[TechnicalRequirement],
     measurements: Mapping[str, Mapping[str, object]],
     *,
     reject: int,
@@ -152,7 +146,7 @@ def evaluate(
     so the result does not depend on storage order.
     """
     if isinstance(reject, bool) or not isinstance(reject, int) or reject < 1:
-        raise QualityDomainError.single("reject", "must be an integer of at least 1")
+        raise QualityDomainError("reject", "must be an integer of at least 1")
     reqs = tuple(requirements)
     failed_by_code: dict[str, list[FailedReading]] = {r.code: [] for r in reqs}
     defective = critical = 0
