@@ -9,15 +9,20 @@ import subprocess
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from shared import clock
 from shared.auth import mint_token
+from shared.clock import DEFAULT_TIMEZONE
 
 T = TypeVar("T")
 
@@ -25,6 +30,22 @@ CI = os.environ.get("CI", "").lower() == "true"
 JWT_SECRET = "test-secret-for-the-sdo-suite-0123456789"
 PG_ADMIN_DSN = os.environ.get("SDO_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 AMQP_BASE = os.environ.get("SDO_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672")
+# The day the tests were collected, on the ministry's calendar. Dates that test modules build at
+# import ("today", "a year from now") agree with the services' "today" only while the services'
+# clock runs on that day (``clock_on_collection_day``): a run crossing midnight in Asia/Almaty would
+# otherwise find a licence dated "tomorrow" valid today.
+COLLECTED_ON = clock.today(DEFAULT_TIMEZONE)
+_MIDDAY_OF_COLLECTION = datetime.combine(COLLECTED_ON, dt_time(12), ZoneInfo(DEFAULT_TIMEZONE)).astimezone(UTC)
+
+
+def clock_on_collection_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs the suite's one clock (``shared.clock.now``) from midday of the collection day.
+
+    It still moves at the real pace, so rows keep their order of creation; a test would have to
+    last twelve hours to leave that day.
+    """
+    started = time.monotonic()
+    monkeypatch.setattr(clock, "now", lambda: _MIDDAY_OF_COLLECTION + timedelta(seconds=time.monotonic() - started))
 
 
 def unavailable(what: str, why: object) -> None:
@@ -182,10 +203,15 @@ class EventTap:
 
 
 async def inject(app: FastAPI, event_type: str, subject: Any, data: dict[str, Any], **fields: Any) -> str:
-    """Publish an event onto the app's bus as another service would; returns its id."""
-    from shared.events.envelope import CONTENT_TYPE, CloudEvent
+    """Publish an event onto the app's bus as another service would; returns its id.
 
-    source = fields.pop("source", "sdo/test")
+    The source defaults to the type's owner (consumers dead-letter an event from any other source).
+    """
+    from shared.events.envelope import CONTENT_TYPE, CloudEvent
+    from shared.messaging.ownership import owner_of, source_of
+
+    owner = owner_of(event_type)
+    source = fields.pop("source", source_of(owner) if owner else "sdo/test")
     event = CloudEvent(source=source, type=event_type, subject=str(subject), data=data, **fields)
     await app.state.runtime.bus.transport.publish(
         event.routing_key, event.to_bytes(), message_id=str(event.id), content_type=CONTENT_TYPE

@@ -1,7 +1,8 @@
 """The services as separate processes (`sdo serve`), on RabbitMQ, each service with its own database.
 
 `suite` runs one process per service, on SQLite files and on PostgreSQL; `replicated_suite` runs two
-processes of every service sharing that service's PostgreSQL database, as production does.
+processes of every service sharing that service's PostgreSQL database, as production does;
+`fund_suite` runs the four services, the Development Fund's included, on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import pytest
 from tests import support
 
 SERVICES = ("orders", "suppliers", "quality")
+WITH_FUND = (*SERVICES, "fund")
 
 
 def _free_port() -> int:
@@ -87,8 +89,8 @@ def launch(instances: dict[str, dict[str, str]], amqp_url: str, tmp_path: Path) 
 
 
 @contextmanager
-def postgres_databases() -> Iterator[dict[str, str]]:
-    urls = {name: asyncio.run(support.create_pg_database()) for name in SERVICES}
+def postgres_databases(services: tuple[str, ...] = SERVICES) -> Iterator[dict[str, str]]:
+    urls = {name: asyncio.run(support.create_pg_database()) for name in services}
     try:
         yield urls
     finally:
@@ -118,5 +120,13 @@ def replicated_suite(rabbitmq_url: str, tmp_path: Path) -> Iterator[Suite]:
         instances = {
             f"{name}-{replica}": _database_env(name, databases[name]) for name in SERVICES for replica in (1, 2)
         }
+        with launch(instances, rabbitmq_url, tmp_path) as running_suite:
+            yield running_suite
+
+
+@pytest.fixture
+def fund_suite(rabbitmq_url: str, tmp_path: Path) -> Iterator[Suite]:
+    with postgres_databases(WITH_FUND) as databases:
+        instances = {name: _database_env(name, databases[name]) for name in WITH_FUND}
         with launch(instances, rabbitmq_url, tmp_path) as running_suite:
             yield running_suite

@@ -10,7 +10,7 @@ from uuid import uuid4
 
 import httpx
 
-from services.suppliers.domain.identity import make_bin
+from services.suppliers.testdata import kz_body
 from tests.e2e.conftest import Suite
 from tests.support import auth
 
@@ -45,14 +45,7 @@ def register_domestic_supplier(suppliers: httpx.Client, deadline: date) -> str:
         suppliers.post(
             "/api/v1/suppliers",
             headers={**MIC, **key()},
-            json={
-                "name": "Kazakhstan Engineering JSC",
-                "country": "KZ",
-                "bin": make_bin("99034000123"),
-                "categories": ["repair", "production"],
-                "local_content_share": 80,
-                "security_clearance": True,
-            },
+            json=kz_body(categories=["repair", "production"], local_content_share=80),
         ),
         201,
     )

@@ -6,6 +6,7 @@ from uuid import uuid4
 
 import pytest
 
+from services.fund.app import create_app as fund_app
 from services.orders.app import create_app as orders_app
 from services.orders.settings import OrdersSettings
 from services.quality.app import create_app as quality_app
@@ -14,7 +15,7 @@ from shared.events.types import EventType
 from shared.uow import UndeclaredEvent
 from tests.support import JWT_SECRET, running
 
-APPS = {"orders": orders_app, "suppliers": suppliers_app, "quality": quality_app}
+APPS = {"orders": orders_app, "suppliers": suppliers_app, "quality": quality_app, "fund": fund_app}
 # Contract section 6: who publishes what.
 PUBLISHED_BY = {
     "orders": {EventType.ORDER_PUBLISHED, EventType.ORDER_AWARD_REQUESTED, EventType.ORDER_CONTRACTED,
@@ -22,6 +23,7 @@ PUBLISHED_BY = {
     "suppliers": {EventType.SUPPLIER_AWARD_CONFIRMED, EventType.SUPPLIER_AWARD_DECLINED,
                   EventType.SUPPLIER_STATUS_CHANGED},
     "quality": {EventType.QUALITY_LOT_ACCEPTED, EventType.QUALITY_LOT_REJECTED},
+    "fund": {EventType.FUND_PROJECT_APPROVED, EventType.FUND_PROJECT_CLOSED, EventType.FUND_TRANCHE_DISBURSED},
 }  # fmt: skip
 
 

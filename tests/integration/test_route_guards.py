@@ -12,6 +12,8 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.dependencies.models import Dependant
 
+from services.fund.app import create_app as create_fund
+from services.fund.settings import FundSettings
 from services.orders.app import create_app as create_orders
 from services.orders.settings import OrdersSettings
 from services.quality.app import create_app as create_quality
@@ -31,6 +33,7 @@ SERVICES: dict[str, Callable[[], FastAPI]] = {
     "orders": lambda: create_orders(_configured(OrdersSettings)),
     "suppliers": lambda: create_suppliers(_configured(SuppliersSettings)),
     "quality": lambda: create_quality(_configured(QualitySettings)),
+    "fund": lambda: create_fund(_configured(FundSettings)),
 }
 
 

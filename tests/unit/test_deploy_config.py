@@ -44,6 +44,17 @@ def test_kubernetes_deployments_probe_health_and_readiness_on_the_service_port()
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
         service = next(d for d in docs if d["kind"] == "Service")
         assert service["spec"]["ports"][0]["port"] == port
+        # Each deployment connects to the broker as its own user, under its own service's variable.
+        amqp = [e for e in container["env"] if e["name"].endswith("_AMQP_URL")]
+        assert [e["name"] for e in amqp] == [f"SDO_{name.upper()}_AMQP_URL"]
+        assert amqp[0]["valueFrom"]["secretKeyRef"] == {"name": "sdo-amqp", "key": name}
+
+
+def test_compose_gives_each_service_its_own_broker_user() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    for name in SERVICES:
+        url = compose["services"][name]["environment"][f"SDO_{name.upper()}_AMQP_URL"]
+        assert url.startswith(f"amqp://sdo-{name}:")
 
 
 def test_rabbitmq_definitions_match_the_topology_the_services_declare() -> None:

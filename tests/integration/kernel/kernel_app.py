@@ -21,13 +21,14 @@ from starlette.responses import Response
 from shared.auth import Principal, Role, allow, allow_all
 from shared.db import service_model_base
 from shared.http.commands import CommandDep, CommandResult
-from shared.http.conditional import check_if_match, json_with_etag
+from shared.http.conditional import json_with_etag
 from shared.http.deps import IfNoneMatch, ReadSessionDep
 from shared.http.pagination import CursorQuery, LimitQuery, Page, decode_cursor, split_page
 from shared.http.problems import Conflict, NotFound
 from shared.service import ServiceSpec, build_app
 from shared.settings import ServiceSettings
 from shared.uow import UnitOfWork
+from shared.versioning import Expected, check_version
 
 WIDGET_CREATED = "kz.sdo.widget.created.v1"
 WIDGET_RENAMED = "kz.sdo.widget.renamed.v1"
@@ -104,11 +105,13 @@ async def create_widget(uow: UnitOfWork, body: WidgetCreate, owner: str, gate: G
     return CommandResult(body=_public(widget), status=201, location=f"/api/v1/widgets/{widget.id}", version=1)
 
 
-async def rename_widget(uow: UnitOfWork, widget_id: UUID, body: WidgetRename, if_match: str | None) -> CommandResult:
+async def rename_widget(
+    uow: UnitOfWork, widget_id: UUID, body: WidgetRename, expected: Expected | None
+) -> CommandResult:
     widget = await uow.session.get(Widget, widget_id)
     if widget is None:
         raise NotFound(f"No widget {widget_id}.")
-    check_if_match(if_match, widget.version)
+    check_version(expected, widget.version)
     old = widget.name
     widget.name = body.name
     widget.version += 1
@@ -160,7 +163,7 @@ async def read(
     "/widgets/{widget_id}/rename", response_model=WidgetPublic, summary="Rename a widget", description="If-Match."
 )
 async def rename(widget_id: UUID, body: WidgetRename, principal: Maker, cmd: CommandDep) -> Response:
-    return await cmd.run(principal, lambda uow: rename_widget(uow, widget_id, body, cmd.if_match))
+    return await cmd.run(principal, lambda uow: rename_widget(uow, widget_id, body, cmd.expected))
 
 
 # A nested router with a prefix of its own: metrics and Allow must still see the full path.

@@ -6,7 +6,6 @@ import base64
 import hashlib
 import hmac
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 from uuid import uuid4
 
@@ -22,13 +21,6 @@ from tests.support import assert_problem, auth
 
 # RFC 6750: auth-param values are quoted strings without '"' or '\' inside.
 _CHALLENGE = re.compile(r'^Bearer realm="sdo"(, error="[a-z_]+", error_description="[\x20\x21\x23-\x5b\x5d-\x7e]*")?$')
-
-
-@pytest.fixture(scope="module")
-async def client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[httpx.AsyncClient]:
-    path: Path = tmp_path_factory.mktemp("auth") / "widgets.db"
-    async with widgets(f"sqlite+aiosqlite:///{path}") as (_, client):
-        yield client
 
 
 def _b64(data: bytes) -> str:
@@ -109,7 +101,7 @@ async def test_a_supplier_with_a_supplier_id_is_accepted(client: httpx.AsyncClie
     assert (await client.get("/api/v1/widgets", headers=headers)).status_code == 200
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def rsa_keys() -> tuple[str, str]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private = key.private_bytes(

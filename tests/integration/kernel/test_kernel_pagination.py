@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import base64
 import random
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 
 import httpx
 import orjson
 import pytest
 
 from shared.http.pagination import encode_cursor
-from tests import support
 from tests.integration.kernel.kernel_support import widgets
 from tests.support import assert_problem, auth
 
@@ -60,20 +57,6 @@ def _raw(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-@pytest.fixture(scope="module")
-async def clients(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    """One service per engine for the whole module: forged inputs change nothing."""
-    pg_url = await support.create_pg_database()
-    try:
-        async with AsyncExitStack() as stack:
-            sqlite_url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('pages') / 'w.db'}"
-            _, on_sqlite = await stack.enter_async_context(widgets(sqlite_url))
-            _, on_postgres = await stack.enter_async_context(widgets(pg_url))
-            yield {"sqlite": on_sqlite, "postgres": on_postgres}
-    finally:
-        await support.drop_pg_database(pg_url)
-
-
 @pytest.mark.parametrize(
     "cursor",
     [
@@ -88,11 +71,10 @@ async def clients(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dic
         pytest.param(encode_cursor([None, None]), id="nulls"),
     ],
 )
-async def test_a_forged_widget_cursor_is_422(clients: dict[str, httpx.AsyncClient], cursor: str) -> None:
-    for client in clients.values():
-        response = await client.get("/api/v1/widgets", params={"cursor": cursor}, headers=AUDITOR)
-        problem = assert_problem(response, 422)
-        assert problem["errors"] == [{"field": "cursor", "message": "not a cursor this API issued"}]
+async def test_a_forged_widget_cursor_is_422(client_on_each_engine: httpx.AsyncClient, cursor: str) -> None:
+    response = await client_on_each_engine.get("/api/v1/widgets", params={"cursor": cursor}, headers=AUDITOR)
+    problem = assert_problem(response, 422)
+    assert problem["errors"] == [{"field": "cursor", "message": "not a cursor this API issued"}]
 
 
 @pytest.mark.parametrize(
@@ -100,26 +82,23 @@ async def test_a_forged_widget_cursor_is_422(clients: dict[str, httpx.AsyncClien
     [_raw(b"[18446744073709551615]"), _raw(b"[-9223372036854775809]"), encode_cursor(["1"]), encode_cursor([1.5])],
     ids=["above-int64", "below-int64", "string", "float"],
 )
-async def test_a_forged_audit_cursor_is_422(clients: dict[str, httpx.AsyncClient], cursor: str) -> None:
-    for client in clients.values():
-        response = await client.get("/api/v1/audit", params={"cursor": cursor}, headers=AUDITOR)
-        assert_problem(response, 422)
+async def test_a_forged_audit_cursor_is_422(client_on_each_engine: httpx.AsyncClient, cursor: str) -> None:
+    response = await client_on_each_engine.get("/api/v1/audit", params={"cursor": cursor}, headers=AUDITOR)
+    assert_problem(response, 422)
 
 
 @pytest.mark.parametrize("limit", ["0", "-1", "501", "100000", "ten", "1.5"])
-async def test_a_limit_outside_1_to_500_is_422(clients: dict[str, httpx.AsyncClient], limit: str) -> None:
-    client = clients["sqlite"]
+async def test_a_limit_outside_1_to_500_is_422(client: httpx.AsyncClient, limit: str) -> None:
     for url in ("/api/v1/widgets", "/api/v1/audit"):
         problem = assert_problem(await client.get(url, params={"limit": limit}, headers=AUDITOR), 422)
         assert problem["errors"][0]["field"] == "limit"
 
 
-async def test_a_nul_in_a_query_filter_is_not_a_500(clients: dict[str, httpx.AsyncClient]) -> None:
-    for client in clients.values():
-        response = await client.get("/api/v1/audit", params={"resource_id": "a\x00b"}, headers=AUDITOR)
-        assert response.status_code in (200, 422), response.text
-        if response.status_code == 422:
-            assert_problem(response, 422)
+async def test_a_nul_in_a_query_filter_is_not_a_500(client_on_each_engine: httpx.AsyncClient) -> None:
+    response = await client_on_each_engine.get("/api/v1/audit", params={"resource_id": "a\x00b"}, headers=AUDITOR)
+    assert response.status_code in (200, 422), response.text
+    if response.status_code == 422:
+        assert_problem(response, 422)
 
 
 def test_cursors_are_opaque() -> None:

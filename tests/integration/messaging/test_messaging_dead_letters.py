@@ -7,10 +7,9 @@ import os
 import subprocess
 import sys
 
-from messaging_kit import EVENT, TinyService, apply_change, dead_letters, tiny_service, two_databases
-
 from shared.events.envelope import CloudEvent
 from shared.uow import UnitOfWork
+from tests.integration.messaging.tiny_service import EVENT, TinyService, apply_change, tiny_service, two_databases
 from tests.support import eventually
 
 FAILING = 3
@@ -30,7 +29,7 @@ async def test_dead_letters_are_listed_and_replayed_once_the_cause_is_fixed(sqli
         tiny_service("producer", producer_db, rabbitmq_url) as producer,
     ):
         ids = [await producer.commit_change(n) for n in range(FAILING)]
-        await eventually(lambda: _dead(rabbitmq_url, FAILING), within=30, what="all in the DLQ")
+        await eventually(lambda: _dead(consumer, FAILING), within=30, what="all in the DLQ")
 
         listed = _sdo("dlq", "quality", amqp_url=rabbitmq_url)
         assert listed.returncode == 0, listed.stderr
@@ -43,7 +42,7 @@ async def test_dead_letters_are_listed_and_replayed_once_the_cause_is_fixed(sqli
         assert f"replayed {FAILING}" in replayed.stdout
         await eventually(lambda: _applied(consumer, FAILING), what="replayed events applied")
         assert await consumer.applied_rows() == (FAILING, FAILING)
-        assert await dead_letters(rabbitmq_url, "quality") == []
+        assert await consumer.dead_letters() == []
         print(f"\ndead_letters: dead_lettered={FAILING} replayed={FAILING} applied={FAILING}")
 
 
@@ -59,8 +58,8 @@ def _sdo(*args: str, amqp_url: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-async def _dead(url: str, n: int) -> bool:
-    return len(await dead_letters(url, "quality")) >= n
+async def _dead(consumer: TinyService, n: int) -> bool:
+    return len(await consumer.dead_letters()) >= n
 
 
 async def _applied(consumer: TinyService, n: int) -> bool:

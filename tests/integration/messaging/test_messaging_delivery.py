@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
-from messaging_kit import EVENT, apply_change, dead_letters, engine_name, tiny_service, two_databases
 from sqlalchemy import select
 
 from shared.events.envelope import CONTENT_TYPE, CloudEvent, routing_key_for
@@ -14,16 +12,19 @@ from shared.events.payloads import SupplierStatusChanged
 from shared.events.types import EventType
 from shared.messaging.outbox import outbox
 from shared.uow import UnitOfWork
+from tests.integration.messaging.tiny_service import (
+    EVENT,
+    EVENT_SOURCE,
+    TinyService,
+    apply_change,
+    tiny_service,
+    two_databases,
+)
 from tests.support import eventually
 
 
-@pytest.fixture(params=["rabbitmq", "memory"])
-def broker_url(request: pytest.FixtureRequest) -> str:
-    return request.getfixturevalue(f"{request.param}_url")
-
-
-def label(database_url: str, broker_url: str) -> str:
-    return f"{engine_name(database_url)}+{broker_url.split(':', 1)[0]}"
+def label(service: TinyService, broker_url: str) -> str:
+    return f"{service.engine}+{broker_url.split(':', 1)[0]}"
 
 
 async def test_n_committed_events_are_consumed_and_applied_once_each(database_url: str, broker_url: str) -> None:
@@ -40,7 +41,7 @@ async def test_n_committed_events_are_consumed_and_applied_once_each(database_ur
         rows, distinct = await consumer.applied_rows()
         outcomes = consumer.outcomes()
         print(
-            f"\nn_events[{label(database_url, broker_url)}]: committed={len(ids)} published={producer.published()}"
+            f"\nn_events[{label(producer, broker_url)}]: committed={len(ids)} published={producer.published()}"
             f" delivered={sum(outcomes.values())} applied={rows} distinct={distinct}"
             f" duplicates_skipped={outcomes['duplicate']} seconds={elapsed:.2f}"
         )
@@ -55,7 +56,7 @@ async def test_the_same_event_delivered_three_times_is_applied_once(database_url
         tiny_service("consumer", consumer_db, broker_url, {EVENT: apply_change}) as consumer,
         tiny_service("producer", producer_db, broker_url) as producer,
     ):
-        event = CloudEvent(source="sdo/producer", type=EVENT, subject="s-1", data=_payload(7))
+        event = CloudEvent(source=EVENT_SOURCE, type=EVENT, subject="s-1", data=_payload(7))
         for _ in range(3):
             await producer.bus.transport.publish(
                 event.routing_key, event.to_bytes(), message_id=str(event.id), content_type=CONTENT_TYPE
@@ -64,7 +65,7 @@ async def test_the_same_event_delivered_three_times_is_applied_once(database_url
         rows, distinct = await consumer.applied_rows()
         outcomes = consumer.outcomes()
         print(
-            f"\ntriple_delivery[{label(database_url, broker_url)}]: delivered={sum(outcomes.values())}"
+            f"\ntriple_delivery[{label(producer, broker_url)}]: delivered={sum(outcomes.values())}"
             f" applied={rows} duplicates_skipped={outcomes['duplicate']}"
         )
         assert (rows, distinct) == (1, 1)
@@ -91,20 +92,20 @@ async def test_a_poison_message_is_dead_lettered_at_once_and_a_failing_one_after
         await transport.publish(
             routing_key_for(EVENT), b'{"specversion": "1.0", "id": ', message_id="poison-1", content_type=CONTENT_TYPE
         )
-        await eventually(lambda: _dead(broker_url, 1), what="poison message in the DLQ")
+        await eventually(lambda: _dead(consumer, 1), what="poison message in the DLQ")
         assert consumer.outcomes()["malformed"] == 1, consumer.outcomes()
 
-        failing = CloudEvent(source="sdo/producer", type=EventType.ORDER_CANCELLED, subject="o-1", data=_cancelled())
+        failing = CloudEvent(source="sdo/orders", type=EventType.ORDER_CANCELLED, subject="o-1", data=_cancelled())
         await transport.publish(
             failing.routing_key, failing.to_bytes(), message_id=str(failing.id), content_type=CONTENT_TYPE
         )
         next_id = await producer.commit_change(42)
-        await eventually(lambda: _dead(broker_url, 2), within=30, what="failing message in the DLQ")
+        await eventually(lambda: _dead(consumer, 2), within=30, what="failing message in the DLQ")
         await eventually(lambda: _applied(consumer, 1), what="the next message applied")
 
-        dead = await dead_letters(broker_url, "consumer")
+        dead = await consumer.dead_letters()
         print(
-            f"\npoison[{label(database_url, broker_url)}]: malformed_dead_lettered={consumer.outcomes()['malformed']}"
+            f"\npoison[{label(producer, broker_url)}]: malformed_dead_lettered={consumer.outcomes()['malformed']}"
             f" failing_attempts={len(attempts)} dlq={len(dead)} reasons={[d.reason for d in dead]}"
             f" next_applied={(await consumer.applied_rows())[0]}"
         )
@@ -132,17 +133,17 @@ def _cancelled() -> dict:
     return {"order_id": str(uuid.uuid4()), "number": "SDO-1", "status": "cancelled", "version": 2, "reason": "test"}
 
 
-async def _applied(consumer, n: int) -> bool:  # type: ignore[no-untyped-def]
+async def _applied(consumer: TinyService, n: int) -> bool:
     rows, _ = await consumer.applied_rows()
     return rows >= n
 
 
-async def _consumed(consumer, n: int) -> bool:  # type: ignore[no-untyped-def]
+async def _consumed(consumer: TinyService, n: int) -> bool:
     return sum(consumer.outcomes().values()) >= n
 
 
-async def _dead(url: str, n: int) -> bool:
-    return len(await dead_letters(url, "consumer")) >= n
+async def _dead(consumer: TinyService, n: int) -> bool:
+    return len(await consumer.dead_letters()) >= n
 
 
 async def test_a_handler_commits_its_own_events_with_the_inbox_row_and_carries_the_correlation(
@@ -173,7 +174,7 @@ async def test_a_handler_commits_its_own_events_with_the_inbox_row_and_carries_t
         assert len(rows) == 1 and attempts == 2
         reaction = CloudEvent.from_bytes(rows[0])
         print(
-            f"\nreaction[{label(database_url, broker_url)}]: attempts={attempts} outbox_rows={len(rows)}"
+            f"\nreaction[{label(producer, broker_url)}]: attempts={attempts} outbox_rows={len(rows)}"
             f" causationid={reaction.causationid} correlationid={reaction.correlationid}"
         )
         assert reaction.causationid == cause
@@ -181,6 +182,6 @@ async def test_a_handler_commits_its_own_events_with_the_inbox_row_and_carries_t
         assert reaction.source == "sdo/consumer"
 
 
-async def _outbox_sent(service) -> bool:  # type: ignore[no-untyped-def]
+async def _outbox_sent(service: TinyService) -> bool:
     async with service.db.connect() as conn:
         return (await conn.execute(select(outbox.c.sent_at))).scalars().all() not in ([], [None])

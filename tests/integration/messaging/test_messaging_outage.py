@@ -7,24 +7,13 @@ import asyncio
 import time
 
 import pytest
-from messaging_kit import (
-    EVENT,
-    TcpProxy,
-    TinyService,
-    apply_change,
-    close_connections,
-    consumers,
-    engine_name,
-    rabbitmqctl,
-    tiny_service,
-    two_databases,
-    unsent,
-    vhost_of,
-)
 
 from shared.events.envelope import CONTENT_TYPE
 from shared.messaging.rabbitmq import RabbitMQTransport
 from shared.messaging.transport import PublishError
+from tests.integration.messaging.rabbitmqctl import close_connections, connections, consumers, vhost_of
+from tests.integration.messaging.tcp_proxy import TcpProxy
+from tests.integration.messaging.tiny_service import EVENT, TinyService, apply_change, tiny_service, two_databases
 from tests.support import eventually
 
 OUTAGE_SECONDS = 10.0
@@ -39,11 +28,10 @@ async def healthy(*services: TinyService) -> bool:
 
 
 async def test_a_ten_second_network_cut_under_load_loses_nothing_and_applies_nothing_twice(
-    database_url: str, rabbitmq_url: str
+    database_url: str, rabbitmq_url: str, proxy: TcpProxy
 ) -> None:
     vhost = vhost_of(rabbitmq_url)
     async with (
-        TcpProxy() as proxy,
         two_databases(database_url) as (producer_db, consumer_db),
         tiny_service("consumer", consumer_db, proxy.url(rabbitmq_url), {EVENT: apply_change}) as consumer,
         tiny_service("producer", producer_db, proxy.url(rabbitmq_url)) as producer,
@@ -85,7 +73,7 @@ async def test_a_ten_second_network_cut_under_load_loses_nothing_and_applies_not
         outcomes = consumer.outcomes()
         live_consumers = await consumers(vhost)
         print(
-            f"\nbroker_outage[{engine_name(database_url)}]: outage={OUTAGE_SECONDS:.0f}s committed={committed}"
+            f"\nbroker_outage[{producer.engine}]: outage={OUTAGE_SECONDS:.0f}s committed={committed}"
             f" committed_during_outage={committed - committed_at_cut} backlog_at_peak={backlog:.0f}"
             f" oldest_unsent_age={oldest_age:.1f}s published={producer.published()}"
             f" delivered={sum(outcomes.values())} applied={rows} duplicates_skipped={outcomes['duplicate']}"
@@ -102,17 +90,15 @@ async def test_a_ten_second_network_cut_under_load_loses_nothing_and_applies_not
 
 
 async def test_a_service_started_while_the_broker_is_down_connects_when_it_comes_back(
-    sqlite_url: str, rabbitmq_url: str
+    sqlite_url: str, rabbitmq_url: str, proxy: TcpProxy
 ) -> None:
     n = 40
+    proxy.cut()  # the producer's broker is away before its bus makes its first connection
     async with (
-        TcpProxy() as proxy,
         two_databases(sqlite_url) as (producer_db, consumer_db),
         tiny_service("consumer", consumer_db, rabbitmq_url, {EVENT: apply_change}) as consumer,
-        tiny_service("producer", producer_db, proxy.url(rabbitmq_url), start=False) as producer,
+        tiny_service("producer", producer_db, proxy.url(rabbitmq_url), wait_for_broker=False) as producer,
     ):
-        proxy.cut()
-        await producer.bus.start()
         for i in range(n):
             await producer.commit_change(i)
         # The relay keeps the gauges live although it has never been connected.
@@ -132,20 +118,20 @@ async def test_a_service_started_while_the_broker_is_down_connects_when_it_comes
         await eventually(lambda: healthy(producer))
 
 
-async def test_a_bus_stopped_mid_connect_leaves_nothing_connecting_behind(sqlite_url: str, rabbitmq_url: str) -> None:
+async def test_a_bus_stopped_mid_connect_leaves_nothing_connecting_behind(
+    sqlite_url: str, rabbitmq_url: str, proxy: TcpProxy
+) -> None:
     """Stopped while the AMQP handshake hangs: the half-made connection must not complete later."""
     vhost = vhost_of(rabbitmq_url)
-    async with TcpProxy() as proxy:
-        proxy.stall()
-        async with tiny_service("producer", sqlite_url, proxy.url(rabbitmq_url), start=False) as producer:
-            await producer.bus.start()
-            await eventually(lambda: _accepted_at_least(proxy, 1), what="a connection attempt under way")
-            await asyncio.sleep(0.5)
-        proxy.restore()
-        await asyncio.sleep(3.0)  # longer than the reconnect interval
-        left = await _connections_of(vhost)
-        print(f"\nstopped_mid_connect: attempts={proxy.accepted} connections_left={left}")
-        assert left == 0
+    proxy.stall()
+    async with tiny_service("producer", sqlite_url, proxy.url(rabbitmq_url), wait_for_broker=False):
+        await eventually(lambda: _accepted_at_least(proxy, 1), what="a connection attempt under way")
+        await asyncio.sleep(0.5)
+    proxy.restore()
+    await asyncio.sleep(3.0)  # longer than the reconnect interval
+    left = len(await connections(vhost))
+    print(f"\nstopped_mid_connect: attempts={proxy.accepted} connections_left={left}")
+    assert left == 0
 
 
 async def test_connections_closed_by_the_broker_come_back_with_their_consumer(
@@ -175,25 +161,27 @@ async def test_connections_closed_by_the_broker_come_back_with_their_consumer(
             f" consumers_before={dict(before)} after={dict(after)} applied={(await consumer.applied_rows())[0]}"
         )
         assert closed == 2
-        assert after == before == {"sdo.consumer": 1}
+        # Every service consumes (the kernel keeps the others' audit checkpoints): one consumer each.
+        assert after == before == {"sdo.consumer": 1, "sdo.producer": 1}
         assert (await consumer.applied_rows()) == (21, 21)
 
 
-async def test_a_publish_into_a_black_hole_fails_after_its_timeout_instead_of_hanging(rabbitmq_url: str) -> None:
-    async with TcpProxy() as proxy:
-        transport = RabbitMQTransport(proxy.url(rabbitmq_url), publish_timeout=1.0, name="blackhole")
-        await transport.connect()
-        await transport.declare("blackhole", [])
-        await transport.publish("any.thing", b"{}", message_id="m-0", content_type=CONTENT_TYPE)
-        proxy.stall()
-        started = time.monotonic()
-        with pytest.raises(PublishError) as failure:
-            await transport.publish("any.thing", b"{}", message_id="m-1", content_type=CONTENT_TYPE)
-        waited = time.monotonic() - started
-        proxy.cut()
-        await transport.close()
-        print(f"\nblack_hole: publish_failed_after={waited:.2f}s error={failure.value}")
-        assert waited < 3.0
+async def test_a_publish_into_a_black_hole_fails_after_its_timeout_instead_of_hanging(
+    rabbitmq_url: str, proxy: TcpProxy
+) -> None:
+    transport = RabbitMQTransport(proxy.url(rabbitmq_url), publish_timeout=1.0, name="blackhole")
+    await transport.connect()
+    await transport.declare("blackhole", [])
+    await transport.publish("any.thing", b"{}", message_id="m-0", content_type=CONTENT_TYPE)
+    proxy.stall()
+    started = time.monotonic()
+    with pytest.raises(PublishError) as failure:
+        await transport.publish("any.thing", b"{}", message_id="m-1", content_type=CONTENT_TYPE)
+    waited = time.monotonic() - started
+    proxy.cut()
+    await transport.close()
+    print(f"\nblack_hole: publish_failed_after={waited:.2f}s error={failure.value}")
+    assert waited < 3.0
 
 
 async def _both_down(*services: TinyService) -> bool:
@@ -204,17 +192,12 @@ async def _accepted_at_least(proxy: TcpProxy, n: int) -> bool:
     return proxy.accepted >= n
 
 
-async def _connections_of(vhost: str) -> int:
-    out = await rabbitmqctl("list_connections", "vhost", "--no-table-headers")
-    return sum(1 for line in out.splitlines() if line.strip() == vhost)
-
-
 async def _reconnected(reconnects: list[str]) -> bool:
     return sorted(reconnects) == ["consumer", "producer"]
 
 
 async def _drained(service: TinyService) -> bool:
-    return await unsent(service.db) == 0
+    return await service.unsent() == 0
 
 
 async def _gauge_at(service: TinyService, n: int) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID, uuid4
 
 import httpx
@@ -16,6 +16,14 @@ from tests.support import JWT_SECRET, EventTap, auth, inject
 
 MOD = auth("mod_officer")
 AUDITOR = auth("auditor")
+
+
+class Api(NamedTuple):
+    """A running orders service (the ``api`` fixture): its app, a client, and its bus URL."""
+
+    app: FastAPI
+    client: httpx.AsyncClient
+    bus: str
 
 
 def orders_app(database_url: str, amqp_url: str, **settings: Any) -> FastAPI:
@@ -100,11 +108,7 @@ async def lot_verdict(app: FastAPI, order_id: str, accepted: bool, **extra: Any)
 
 
 async def seen(tap: EventTap, event_type: str, subject: str | None = None) -> list[dict[str, Any]]:
-    """The events of ``event_type`` (about ``subject``, when given) the tap has seen so far.
-
-    A probe for ``eventually``; the subject matters where tests share an app, since another test's
-    events may still be on their way out of the outbox.
-    """
+    """The events of ``event_type`` (about ``subject``, when given) seen so far: a probe for ``eventually``."""
     return [e for e in tap.of_type(event_type) if subject is None or e["subject"] == subject]
 
 

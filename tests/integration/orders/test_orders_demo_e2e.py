@@ -1,4 +1,4 @@
-"""`sdo demo` against `sdo up`: the three services as one process, reached over real HTTP."""
+"""`sdo demo` against `sdo up`: the four services as one process, reached over real HTTP."""
 
 from __future__ import annotations
 
@@ -32,9 +32,15 @@ def free_ports(count: int) -> list[int]:
 
 @pytest.fixture
 def suite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    ports = dict(zip(("orders", "suppliers", "quality"), free_ports(3), strict=True))
+    ports = dict(zip(("orders", "suppliers", "quality", "fund"), free_ports(4), strict=True))
     env = {**os.environ, "SDO_DATA_DIR": str(tmp_path / "var"), "SDO_AMQP_URL": "memory://"}
-    for name in ("DATABASE_URL", "ORDERS_DATABASE_URL", "SUPPLIERS_DATABASE_URL", "QUALITY_DATABASE_URL"):
+    for name in (
+        "DATABASE_URL",
+        "ORDERS_DATABASE_URL",
+        "SUPPLIERS_DATABASE_URL",
+        "QUALITY_DATABASE_URL",
+        "FUND_DATABASE_URL",
+    ):
         env.pop(f"SDO_{name}", None)
     args = [f"--{name}-port={port}" for name, port in ports.items()]
     process = subprocess.Popen(
@@ -54,7 +60,7 @@ def suite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             time.sleep(0.2)
         yield
     finally:
-        # Ctrl-C stops all three services cleanly.
+        # Ctrl-C stops all four services cleanly.
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=20) == 0
 
@@ -68,10 +74,21 @@ def _ready(port: int) -> bool:
 
 async def test_the_demo_walks_one_order_to_closed(suite: None, capsys: pytest.CaptureFixture[str]) -> None:
     async with httpx.AsyncClient(timeout=5) as client:
-        for name in ("ORDERS", "SUPPLIERS", "QUALITY"):
+        for name in ("ORDERS", "SUPPLIERS", "QUALITY", "FUND"):
             docs = await client.get(f"{os.environ[f'SDO_{name}_URL']}/docs")
             assert docs.status_code == 200 and "swagger" in docs.text.lower()
     assert await asyncio.to_thread(run_demo) == 0
     out = capsys.readouterr().out
     assert "history: draft -> published -> award_pending -> contracted" in out
-    assert out.rstrip().endswith("demo complete: one order walked from specification to closure")
+    # Two lots: the first accepted and shipped while the second is still in production.
+    assert (
+        "contracted -> in_production -> inspection -> in_production -> in_production -> inspection -> accepted" in out
+    )
+    assert "shipped -> shipped -> delivered -> closed" in out
+    assert "lot 1 on time: True, lot 2 on time: True" in out
+    # The funded order: refused publication until the fund approved its project, then published and awarded.
+    assert "publishing it is refused: fund project" in out
+    assert "Published the funded order once the fund's approval arrived: published" in out
+    assert out.rstrip().endswith(
+        "demo complete: one order walked from specification to closure, and one funded by the Development Fund"
+    )

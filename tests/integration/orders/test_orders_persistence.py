@@ -42,10 +42,14 @@ async def test_an_order_walks_from_draft_to_closed_leaving_history_feed_audit_an
         await confirm_award(app, order["id"], supplier_id, "KZ")
         await reaches("contracted")
         assert (await client.post(f"{url}/start-production", headers=me)).status_code == 200
-        assert (await client.post(f"{url}/submit-for-inspection", json={"lot_size": 50}, headers=me)).status_code == 200
+        assert (
+            await client.post(f"{url}/submit-for-inspection", json={"lot_size": 100}, headers=me)
+        ).status_code == 200
         await lot_verdict(app, order["id"], accepted=False, round=1)
         await reaches("rework")
-        assert (await client.post(f"{url}/submit-for-inspection", json={"lot_size": 50}, headers=me)).status_code == 200
+        assert (
+            await client.post(f"{url}/submit-for-inspection", json={"lot_size": 100}, headers=me)
+        ).status_code == 200
         await lot_verdict(app, order["id"], accepted=True, round=2)
         await reaches("accepted")
         assert (await client.post(f"{url}/ship", json={"waybill": "WB-1"}, headers=me)).status_code == 200

@@ -86,14 +86,14 @@ async def test_an_order_walks_from_draft_to_closed_over_the_broker(bus: Bus) -> 
     assert contracted["technical_requirements"][0]["min"] == "99.5"
 
     assert (await client.post(f"{url}/start-production", headers=me)).status_code == 200
-    assert (await client.post(f"{url}/submit-for-inspection", json={"lot_size": 80}, headers=me)).status_code == 200
+    assert (await client.post(f"{url}/submit-for-inspection", json={"lot_size": 100}, headers=me)).status_code == 200
     submitted = (await eventually(lambda: seen(tap, EventType.ORDER_SUBMITTED_FOR_INSPECTION)))[0]["data"]
-    assert (submitted["round"], submitted["lot_size"]) == (1, 80)
+    assert (submitted["round"], submitted["lot_size"]) == (1, 100)
     await lot_verdict(app, order["id"], accepted=True, round=1, supplier_id=str(supplier_id))
     await reaches(client, order["id"], "accepted")
     assert (await client.post(f"{url}/ship", json={"waybill": "WB-7"}, headers=me)).status_code == 200
     assert (
-        await client.post(f"{url}/confirm-delivery", json={"received_quantity": 80}, headers=MOD)
+        await client.post(f"{url}/confirm-delivery", json={"received_quantity": 100}, headers=MOD)
     ).status_code == 200
     delivered = (await eventually(lambda: seen(tap, EventType.ORDER_DELIVERED)))[0]["data"]
     assert delivered["on_time"] is True and delivered["supplier_id"] == str(supplier_id)
@@ -115,7 +115,13 @@ async def test_a_declined_award_returns_the_order_to_published_with_the_reasons(
     after = (await client.get(f"/api/v1/orders/{order['id']}", headers=AUDITOR)).json()
     assert after["award_decline_reason"] == "missing_certification; local_content_below_minimum"
     assert after["supplier_id"] is None and after["contract_price"] is None
-    republished = [e for e in tap.of_type(EventType.ORDER_PUBLISHED) if e["data"]["from_status"] == "award_pending"]
+
+    # The event travels outbox -> relay -> broker -> tap after the commit the GET saw: wait for it.
+    async def republished_events() -> list[dict]:
+        events = tap.of_type(EventType.ORDER_PUBLISHED)
+        return [e for e in events if e["data"]["from_status"] == "award_pending"]
+
+    republished = await eventually(republished_events, what="order.published from award_pending on the tap")
     assert republished[0]["data"]["reason"] == after["award_decline_reason"]
     declined_feed = (await client.get("/api/v1/orders/changes", headers=supplier(first))).json()["changes"]
     assert [c["status"] for c in declined_feed] == ["award_pending", "published"]

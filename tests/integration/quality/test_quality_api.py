@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 from uuid import uuid4
 
@@ -13,23 +12,10 @@ import pytest
 from fastapi import FastAPI
 from quality_fixtures import GOOD, INSPECTOR, OFFICER, contracted, inspections_of, measure, open_inspection
 
-from services.quality.app import create_app
-from services.quality.settings import QualitySettings
 from shared.events.types import EventType
-from tests.support import JWT_SECRET, EventTap, assert_problem, auth, eventually, inject, running
+from tests.support import EventTap, assert_problem, auth, eventually, inject
 
 ALL_ROLES = ["mod_officer", "mic_officer", "quality_inspector", "auditor", "integration"]
-
-
-@pytest.fixture
-async def app(sqlite_url: str, memory_url: str) -> FastAPI:
-    return create_app(QualitySettings(database_url=sqlite_url, amqp_url=memory_url, jwt_secret=JWT_SECRET))
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with running(app) as client:
-        yield client
 
 
 # --- sampling plan ---------------------------------------------------------------------------
@@ -274,6 +260,11 @@ async def test_a_lot_with_fewer_than_re_defectives_is_accepted_certified_and_ann
         "certificate_id": body["certificate_id"],
         "supplier_id": str(supplier_id),
         "round": 1,
+        # Section 7: the units the acceptance covers, and no concession on a lot that passed.
+        "lot_size": inspection["lot_size"],
+        "concession": False,
+        "price_reduction_kzt": None,
+        "nonconformance_id": None,
     }
     certificate = (await client.get(f"/api/v1/certificates/{body['certificate_id']}", headers=OFFICER)).json()
     assert certificate["number"].startswith("QC-") and certificate["inspection_id"] == inspection["id"]
@@ -339,7 +330,9 @@ async def test_certificates_carry_the_digest_of_their_canonical_json_and_are_sco
     first = await client.get(f"/api/v1/certificates/{ids[0]}", headers=own)
     assert first.status_code == 200 and first.headers["ETag"] == '"1"'
     body = first.json()
-    signed = {k: body[k] for k in ("id", "number", "order_id", "inspection_id", "issued_at")}
+    # The digest covers every member but itself: the whole conformity document (no floats in it).
+    signed = {k: v for k, v in body.items() if k != "sha256"}
+    assert {"id", "number", "order_id", "inspection_id", "issued_at", "statement", "requirements"} <= signed.keys()
     canonical = json.dumps(signed, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     assert body["sha256"] == hashlib.sha256(canonical).hexdigest()
     assert body["issued_at"].endswith("Z")
@@ -391,14 +384,19 @@ async def test_inspection_lists_filter_page_and_scope_to_the_supplier(app: FastA
 
 async def test_every_quality_operation_is_documented_with_roles_and_errors(client: httpx.AsyncClient) -> None:
     schema = (await client.get("/openapi.json")).json()
-    quality_paths = [p for p in schema["paths"] if p.startswith("/api/v1/") and not p.startswith("/api/v1/audit")]
-    assert len(quality_paths) == 9
+    kernel = ("/api/v1/audit", "/api/v1/webhooks")
+    quality_paths = [p for p in schema["paths"] if p.startswith("/api/v1/") and not p.startswith(kernel)]
+    assert len(quality_paths) == 13
     for path in quality_paths:
         for method, operation in schema["paths"][path].items():
             assert operation["summary"] and "Role" in operation["description"], (method, path)
             assert operation["security"], (method, path)
             assert {"401", "403", "404", "422"} <= operation["responses"].keys(), (method, path)
     assert "409" in schema["paths"]["/api/v1/inspections/{inspection_id}/complete"]["post"]["responses"]
+    for path in ("/api/v1/plans/{order_id}/resume", "/api/v1/nonconformances/{nonconformance_id}/disposition"):
+        assert {"409", "412", "422"} <= schema["paths"][path]["post"]["responses"].keys()
+    certificate = schema["paths"]["/api/v1/certificates/{certificate_id}"]["get"]["responses"]
+    assert {"application/json", "application/pdf"} <= certificate["200"]["content"].keys()
 
 
 async def test_every_change_lands_in_a_valid_audit_chain(app: FastAPI, client: httpx.AsyncClient) -> None:

@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from uuid import uuid4
 
 import httpx
-import pytest
 from fastapi import FastAPI
-from quality_fixtures import INSPECTOR, OFFICER, cancelled, contracted, inspections_of, measure, submitted
+from quality_fixtures import INSPECTOR, OFFICER, cancelled, consumed, contracted, inspections_of, measure, submitted
 
-from services.quality.app import create_app
-from services.quality.settings import QualitySettings
 from shared.events.types import EventType
 from shared.messaging.memory import MemoryTransport
-from tests.support import JWT_SECRET, assert_problem, eventually, inject, running
-
-
-@pytest.fixture
-async def app(sqlite_url: str, memory_url: str) -> FastAPI:
-    return create_app(QualitySettings(database_url=sqlite_url, amqp_url=memory_url, jwt_secret=JWT_SECRET))
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with running(app) as client:
-        yield client
-
-
-def consumed(app: FastAPI, event_type: str, outcome: str) -> float:
-    value = app.state.runtime.metrics.registry.get_sample_value(
-        "sdo_events_consumed_total", {"type": event_type, "outcome": outcome}
-    )
-    return value or 0.0
+from tests.support import assert_problem, eventually, inject
 
 
 async def test_a_submission_that_overtakes_its_contract_waits_for_the_plan(

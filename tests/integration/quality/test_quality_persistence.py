@@ -6,18 +6,16 @@ import asyncio
 from uuid import uuid4
 
 import httpx
-from quality_fixtures import INSPECTOR, OFFICER, cancelled, inspections_of, measure, open_inspection
+from quality_fixtures import INSPECTOR, OFFICER, cancelled, inspections_of, measure, open_inspection, quality_app
 
-from services.quality.app import create_app
-from services.quality.settings import QualitySettings
 from shared.events.types import EventType
-from tests.support import JWT_SECRET, EventTap, assert_problem, auth, eventually, inject, running
+from tests.support import EventTap, assert_problem, auth, eventually, inject, running
 
 
 async def test_a_lot_goes_from_contract_to_certificate_and_a_second_round_is_cancelled(
     database_url: str, memory_url: str
 ) -> None:
-    app = create_app(QualitySettings(database_url=database_url, amqp_url=memory_url, jwt_secret=JWT_SECRET))
+    app = quality_app(database_url, memory_url)
     async with running(app) as client, EventTap(memory_url) as tap:
         supplier_id = uuid4()
         inspection = await open_inspection(app, client, lot_size=50, aql=10, supplier_id=supplier_id)  # D: 8, Re 3
@@ -71,7 +69,7 @@ async def _count(client: httpx.AsyncClient, order_id: str, expected: int) -> boo
 async def test_concurrent_measurements_are_all_counted_and_racing_completions_certify_once(
     database_url: str, memory_url: str
 ) -> None:
-    app = create_app(QualitySettings(database_url=database_url, amqp_url=memory_url, jwt_secret=JWT_SECRET))
+    app = quality_app(database_url, memory_url)
     async with running(app) as client:
         inspection = await open_inspection(app, client, lot_size=50, aql=10)  # 8 units
         serials = [f"SN-{n}" for n in range(8)] + ["SN-0"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
@@ -11,13 +10,16 @@ import httpx
 from fastapi import FastAPI
 
 from services.suppliers.app import create_app
-from services.suppliers.domain.identity import bin_check_digit
 from services.suppliers.settings import SuppliersSettings
-from tests.support import JWT_SECRET, auth
+from services.suppliers.testdata import certification_body, foreign_body, kz_body, license_body, new_bin
+from tests.support import COLLECTED_ON, JWT_SECRET, auth, inject
+
+__all__ = ["foreign_body", "kz_body", "new_bin"]
 
 OFFICER = auth("mic_officer")
 AUDITOR = auth("auditor")
-TODAY = date.today()
+# The day of collection on the ministry's calendar (SDO_TIMEZONE's default), on which the service judges "today".
+TODAY = COLLECTED_ON
 NEXT_YEAR = TODAY + timedelta(days=365)
 
 
@@ -26,39 +28,6 @@ def suppliers_app(database_url: str, amqp_url: str, restricted: str = "RU,BY") -
         database_url=database_url, amqp_url=amqp_url, jwt_secret=JWT_SECRET, restricted_countries=restricted
     )
     return create_app(settings)
-
-
-def new_bin() -> str:
-    """A random BIN with a valid check digit, so every test supplier is a new legal entity."""
-    while True:
-        prefix = f"{random.randrange(10**11):011d}"
-        check = bin_check_digit(prefix)
-        if check is not None:
-            return f"{prefix}{check}"
-
-
-def kz_body(**overrides: Any) -> dict[str, Any]:
-    body = {
-        "name": "Kazakhstan Engineering JSC",
-        "country": "KZ",
-        "bin": new_bin(),
-        "categories": ["repair", "modernization"],
-        "local_content_share": 72.5,
-        "security_clearance": True,
-    }
-    return {**body, **overrides}
-
-
-def foreign_body(country: str = "TR", **overrides: Any) -> dict[str, Any]:
-    body = {
-        "name": f"Supplier of {country}",
-        "country": country,
-        "registration_number": f"{country}-{random.randrange(10**9)}",
-        "categories": ["production"],
-        "local_content_share": 10,
-        "security_clearance": False,
-    }
-    return {**body, **overrides}
 
 
 async def register(client: httpx.AsyncClient, body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -70,12 +39,7 @@ async def register(client: httpx.AsyncClient, body: dict[str, Any] | None = None
 async def add_license(
     client: httpx.AsyncClient, supplier_id: str, *, category: str = "repair", until: date = NEXT_YEAR
 ) -> dict[str, Any]:
-    body = {
-        "category": category,
-        "number": f"L-{random.randrange(10**9)}",
-        "valid_from": (TODAY - timedelta(days=30)).isoformat(),
-        "valid_until": until.isoformat(),
-    }
+    body = license_body(category, until=until)
     response = await client.post(f"/api/v1/suppliers/{supplier_id}/licenses", json=body, headers=OFFICER)
     assert response.status_code == 201, response.text
     return response.json()
@@ -84,7 +48,7 @@ async def add_license(
 async def add_certification(
     client: httpx.AsyncClient, supplier_id: str, standard: str, *, until: date = NEXT_YEAR
 ) -> dict[str, Any]:
-    body = {"standard": standard, "number": f"C-{random.randrange(10**9)}", "valid_until": until.isoformat()}
+    body = certification_body(standard, until=until)
     response = await client.post(f"/api/v1/suppliers/{supplier_id}/certifications", json=body, headers=OFFICER)
     assert response.status_code == 201, response.text
     return response.json()
@@ -108,6 +72,15 @@ async def consumed(client: httpx.AsyncClient, event_type: str, outcome: str) -> 
         if line.startswith("sdo_events_consumed_total{") and all(label in line for label in labels):
             return float(line.rsplit(" ", 1)[1])
     return 0.0
+
+
+_OWNERS = {"order": "orders", "supplier": "suppliers", "quality": "quality", "fund": "fund"}
+
+
+async def tell(app: FastAPI, event_type: str, subject: Any, data: dict[str, Any], **fields: Any) -> str:
+    """Publish an event as the service that owns its type would (``kz.sdo.<service>.…``); returns its id."""
+    fields.setdefault("source", f"sdo/{_OWNERS[str(event_type).split('.')[2]]}")
+    return await inject(app, event_type, subject, data, **fields)
 
 
 def award_requested(order_id: UUID, supplier_id: UUID | str, **overrides: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import pytest
 from supplier_fixtures import suppliers_app
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def document() -> dict[str, Any]:
     # Building the document needs no lifespan: nothing is connected.
     return suppliers_app("sqlite+aiosqlite://", "memory://suppliers-document").openapi()
@@ -35,8 +35,19 @@ def test_a_country_is_one_of_the_assigned_alpha_2_codes(document: dict[str, Any]
         assert "XX" not in schema["enum"] and all(len(code) == 2 and code.isupper() for code in schema["enum"])
 
 
-@pytest.mark.parametrize("action", ["suspend", "exclude"])
-def test_a_reason_body_is_required_and_never_null(document: dict[str, Any], action: str) -> None:
+@pytest.mark.parametrize(
+    ("action", "schema"),
+    [
+        ("suspend", "SuspendRequest"),
+        ("exclude", "RequiredReason"),
+        ("licenses/{license_id}/revoke", "RevokeRequest"),
+        ("certifications/{certification_id}/revoke", "RevokeRequest"),
+    ],
+)
+def test_a_reason_body_is_required_and_never_null(document: dict[str, Any], action: str, schema: str) -> None:
     body = document["paths"][f"/api/v1/suppliers/{{supplier_id}}/{action}"]["post"]["requestBody"]
     assert body["required"] is True
-    assert body["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/RequiredReason"}
+    assert body["content"]["application/json"]["schema"] == {"$ref": f"#/components/schemas/{schema}"}
+    reason = document["components"]["schemas"][schema]["properties"]["reason"]
+    assert reason["type"] == "string" and reason["minLength"] == 1
+    assert "reason" in document["components"]["schemas"][schema]["required"]

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 from uuid import uuid4
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from supplier_fixtures import (
     AUDITOR,
@@ -25,27 +23,11 @@ from supplier_fixtures import (
     lot_verdict,
     register,
     suppliers_app,
+    tell,
 )
 
 from shared.events.types import EventType
-from tests.support import EventTap, auth, eventually, inject, running
-
-
-@pytest.fixture
-async def app(sqlite_url: str, memory_url: str) -> FastAPI:
-    return suppliers_app(sqlite_url, memory_url)
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with running(app) as client:
-        yield client
-
-
-@pytest.fixture
-async def tap(memory_url: str) -> AsyncIterator[EventTap]:
-    async with EventTap(memory_url) as tap:
-        yield tap
+from tests.support import EventTap, auth, eventually, running
 
 
 async def answer_to(tap: EventTap, order_id: Any) -> dict[str, Any]:
@@ -65,12 +47,11 @@ async def test_an_eligible_supplier_is_confirmed_with_its_country_and_local_cont
     await add_certification(client, supplier["id"], "AQAP-2110")
     order_id = uuid4()
 
-    await inject(
+    await tell(
         app,
         EventType.ORDER_AWARD_REQUESTED,
         order_id,
         award_requested(order_id, supplier["id"], required_certifications=["aqap-2110"]),
-        source="sdo/orders",
         correlationid="req-award-1",
     )
 
@@ -105,7 +86,7 @@ async def test_an_ineligible_supplier_is_declined_with_every_reason_at_the_deliv
         delivery_deadline=(TODAY + timedelta(days=60)).isoformat(),
     )
 
-    await inject(app, EventType.ORDER_AWARD_REQUESTED, order_id, data)
+    await tell(app, EventType.ORDER_AWARD_REQUESTED, order_id, data)
 
     answer = await answer_to(tap, order_id)
     assert answer["type"] == EventType.SUPPLIER_AWARD_DECLINED
@@ -122,7 +103,7 @@ async def test_an_unknown_or_suspended_supplier_is_declined_as_not_active(
     app: FastAPI, client: httpx.AsyncClient, tap: EventTap
 ) -> None:
     unknown_order, suspended_order = uuid4(), uuid4()
-    await inject(app, EventType.ORDER_AWARD_REQUESTED, unknown_order, award_requested(unknown_order, uuid4()))
+    await tell(app, EventType.ORDER_AWARD_REQUESTED, unknown_order, award_requested(unknown_order, uuid4()))
     assert (await answer_to(tap, unknown_order))["data"]["reasons"] == ["not_active"]
 
     supplier = await active_supplier(client)
@@ -130,9 +111,7 @@ async def test_an_unknown_or_suspended_supplier_is_declined_as_not_active(
         f"/api/v1/suppliers/{supplier['id']}/suspend", json={"reason": "inquiry"}, headers=OFFICER
     )
     assert suspend.status_code == 200
-    await inject(
-        app, EventType.ORDER_AWARD_REQUESTED, suspended_order, award_requested(suspended_order, supplier["id"])
-    )
+    await tell(app, EventType.ORDER_AWARD_REQUESTED, suspended_order, award_requested(suspended_order, supplier["id"]))
     assert (await answer_to(tap, suspended_order))["data"]["reasons"] == ["not_active"]
 
 
@@ -145,16 +124,16 @@ async def test_the_scorecard_counts_each_fact_once_however_often_it_is_told(
 ) -> None:
     sid = (await active_supplier(client))["id"]
     order_id, first_round, second_round = uuid4(), uuid4(), uuid4()
-    contract_id = await inject(app, EventType.ORDER_CONTRACTED, order_id, contracted(order_id, sid))
+    contract_id = await tell(app, EventType.ORDER_CONTRACTED, order_id, contracted(order_id, sid))
     # Without supplier_id: the supplier is found through the contract recorded above.
-    await inject(app, EventType.QUALITY_LOT_REJECTED, order_id, lot_verdict(order_id, first_round, accepted=False))
-    await inject(
+    await tell(app, EventType.QUALITY_LOT_REJECTED, order_id, lot_verdict(order_id, first_round, accepted=False))
+    await tell(
         app,
         EventType.QUALITY_LOT_ACCEPTED,
         order_id,
         lot_verdict(order_id, second_round, accepted=True, supplier_id=sid),
     )
-    await inject(app, EventType.ORDER_DELIVERED, order_id, delivered(order_id, sid, on_time=True))
+    await tell(app, EventType.ORDER_DELIVERED, order_id, delivered(order_id, sid, on_time=True))
     expected = {
         "supplier_id": sid,
         "orders_awarded": 1,
@@ -164,15 +143,18 @@ async def test_the_scorecard_counts_each_fact_once_however_often_it_is_told(
         "deliveries": 1,
         "on_time_deliveries": 1,
         "on_time_rate": 100.0,
+        "short_deliveries": 0,
+        "concessions": 0,
+        "discontinuations": 0,
     }
     await eventually(lambda: _equals(scorecard(client, sid), expected), what="scorecard")
     version = (await client.get(f"/api/v1/suppliers/{sid}", headers=AUDITOR)).json()["version"]
 
     # The same event redelivered, and the same facts published again under new event ids.
-    await inject(app, EventType.ORDER_CONTRACTED, order_id, contracted(order_id, sid), id=contract_id)
-    await inject(app, EventType.ORDER_CONTRACTED, order_id, contracted(order_id, sid))
-    await inject(app, EventType.QUALITY_LOT_REJECTED, order_id, lot_verdict(order_id, first_round, accepted=False))
-    await inject(app, EventType.ORDER_DELIVERED, order_id, delivered(order_id, sid, on_time=False))
+    await tell(app, EventType.ORDER_CONTRACTED, order_id, contracted(order_id, sid), id=contract_id)
+    await tell(app, EventType.ORDER_CONTRACTED, order_id, contracted(order_id, sid))
+    await tell(app, EventType.QUALITY_LOT_REJECTED, order_id, lot_verdict(order_id, first_round, accepted=False))
+    await tell(app, EventType.ORDER_DELIVERED, order_id, delivered(order_id, sid, on_time=False))
     await eventually(
         lambda: _at_least(consumed(client, EventType.ORDER_DELIVERED, "applied"), 2), what="all redeliveries handled"
     )
@@ -202,11 +184,11 @@ async def test_a_verdict_that_arrives_before_the_contract_counts_when_the_contra
 ) -> None:
     sid = (await active_supplier(client))["id"]
     order_id = uuid4()
-    await inject(app, EventType.QUALITY_LOT_ACCEPTED, order_id, lot_verdict(order_id, uuid4(), accepted=True))
+    await tell(app, EventType.QUALITY_LOT_ACCEPTED, order_id, lot_verdict(order_id, uuid4(), accepted=True))
     await eventually(lambda: _at_least(consumed(client, EventType.QUALITY_LOT_ACCEPTED, "applied"), 1))
     assert (await scorecard(client, sid))["lots_inspected"] == 0
 
-    await inject(app, EventType.ORDER_CONTRACTED, order_id, contracted(order_id, sid))
+    await tell(app, EventType.ORDER_CONTRACTED, order_id, contracted(order_id, sid))
     card = await eventually(
         lambda: _when(scorecard(client, sid), lambda c: c["orders_awarded"] == 1), what="contract counted"
     )
@@ -229,8 +211,8 @@ async def test_diversification_shares_value_by_country_and_supplier(database_url
         awards = [(kz_big, "400000.00"), (kz_big, "200000.50"), (kz_small, "199999.50"), (tr, "200000.00")]
         for supplier_id, price in awards:
             order_id = uuid4()
-            await inject(app, EventType.ORDER_CONTRACTED, order_id, contracted(order_id, supplier_id, price=price))
-        await inject(app, EventType.ORDER_CONTRACTED, uuid4(), contracted(uuid4(), tr, category="production"))
+            await tell(app, EventType.ORDER_CONTRACTED, order_id, contracted(order_id, supplier_id, price=price))
+        await tell(app, EventType.ORDER_CONTRACTED, uuid4(), contracted(uuid4(), tr, category="production"))
 
         async def repair_row() -> dict[str, Any] | None:
             body = (await client.get("/api/v1/analytics/diversification", headers=AUDITOR)).json()
@@ -247,6 +229,8 @@ async def test_diversification_shares_value_by_country_and_supplier(database_url
         "domestic_share": 80.0,
         # Supplier shares 60.00005 %, 19.99995 % and 20 %: 3600.006 + 399.998 + 400 = 4400.004.
         "hhi": 4400.0,
+        # Countries 80 % and 20 %: 6400 + 400.
+        "hhi_by_country": 6800.0,
     }
 
 
@@ -266,6 +250,7 @@ async def test_diversification_is_for_ministry_readers(client: httpx.AsyncClient
         "by_country": {},
         "domestic_share": None,
         "hhi": None,
+        "hhi_by_country": None,
     }
     cached = await client.get(
         "/api/v1/analytics/diversification", headers={**OFFICER, "If-None-Match": empty.headers["etag"]}
@@ -282,12 +267,12 @@ async def test_a_cancelled_contract_leaves_diversification_but_stays_counted_as_
     async with running(app) as client:
         supplier_id = (await active_supplier(client, kz_body(categories=["repair"])))["id"]
         kept, cancelled_after, cancelled_before = uuid4(), uuid4(), uuid4()
-        await inject(app, EventType.ORDER_CONTRACTED, kept, contracted(kept, supplier_id, price="300000.00"))
-        await inject(app, EventType.ORDER_CONTRACTED, cancelled_after, contracted(cancelled_after, supplier_id))
-        await inject(app, EventType.ORDER_CANCELLED, cancelled_after, _cancelled(cancelled_after, supplier_id))
+        await tell(app, EventType.ORDER_CONTRACTED, kept, contracted(kept, supplier_id, price="300000.00"))
+        await tell(app, EventType.ORDER_CONTRACTED, cancelled_after, contracted(cancelled_after, supplier_id))
+        await tell(app, EventType.ORDER_CANCELLED, cancelled_after, _cancelled(cancelled_after, supplier_id))
         # Out of order: the cancellation overtakes its contract on the bus.
-        await inject(app, EventType.ORDER_CANCELLED, cancelled_before, _cancelled(cancelled_before, supplier_id))
-        await inject(app, EventType.ORDER_CONTRACTED, cancelled_before, contracted(cancelled_before, supplier_id))
+        await tell(app, EventType.ORDER_CANCELLED, cancelled_before, _cancelled(cancelled_before, supplier_id))
+        await tell(app, EventType.ORDER_CONTRACTED, cancelled_before, contracted(cancelled_before, supplier_id))
 
         async def settled() -> bool:
             return await consumed(client, EventType.ORDER_CONTRACTED, "applied") == 3 and (

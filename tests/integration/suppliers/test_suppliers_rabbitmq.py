@@ -18,10 +18,11 @@ from supplier_fixtures import (
     foreign_body,
     lot_verdict,
     suppliers_app,
+    tell,
 )
 
 from shared.events.types import EventType
-from tests.support import EventTap, eventually, inject, running
+from tests.support import EventTap, eventually, running
 
 pytestmark = pytest.mark.rabbitmq
 
@@ -38,7 +39,7 @@ async def test_award_requests_are_answered_and_redelivered_events_count_once_ove
 
         for order_id, supplier_id in [(confirmed_order, eligible), (declined_order, restricted)]:
             data = award_requested(order_id, supplier_id, required_certifications=["ISO 9001"])
-            await inject(app, EventType.ORDER_AWARD_REQUESTED, order_id, data, source="sdo/orders")
+            await tell(app, EventType.ORDER_AWARD_REQUESTED, order_id, data)
 
         answers = await eventually(lambda: _answers(tap, 2), what="two award answers")
         by_order = {a["data"]["order_id"]: a for a in answers}
@@ -63,7 +64,7 @@ async def test_award_requests_are_answered_and_redelivered_events_count_once_ove
         for event_type, data in facts:
             event_id = str(uuid4())
             for _ in range(2):
-                await inject(app, event_type, confirmed_order, data, id=event_id)
+                await tell(app, event_type, confirmed_order, data, id=event_id)
         await eventually(lambda: _duplicates_seen(client, [t for t, _ in facts]), what="every second copy skipped")
 
         card = (await client.get(f"/api/v1/suppliers/{eligible}/scorecard", headers=AUDITOR)).json()
@@ -76,6 +77,9 @@ async def test_award_requests_are_answered_and_redelivered_events_count_once_ove
             "deliveries": 1,
             "on_time_deliveries": 0,
             "on_time_rate": 0.0,
+            "short_deliveries": 0,
+            "concessions": 0,
+            "discontinuations": 0,
         }
 
 

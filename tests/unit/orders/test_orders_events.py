@@ -8,36 +8,39 @@ from uuid import uuid4
 
 import pytest
 
-from services.orders.db.tables import Order
 from services.orders.domain.lifecycle import OrderStatus
-from services.orders.events import announcements
+from services.orders.domain.money import Money
+from services.orders.domain.order import Order, announcements
+from services.orders.domain.specification import Category, FundingSource, Specification
 from shared.events.types import EventType
+from shared.requirements import TechnicalRequirement
 
 
 def order(status: str, **fields: object) -> Order:
     now = datetime(2030, 1, 1, tzinfo=UTC)
+    spec = Specification(
+        title="Radios",
+        category=Category.PRODUCTION,
+        quantity=50,
+        unit="pcs",
+        delivery_deadline=date(2030, 6, 30),
+        delivery_location="Astana",
+        price_ceiling=Money(Decimal("1000.00"), "KZT"),
+        funding_source=FundingSource.STATE_BUDGET,
+        min_local_content=Decimal("30"),
+        required_certifications=("AQAP-2110",),
+        requires_security_clearance=True,
+        aql=Decimal("0.65"),
+        technical_requirements=(TechnicalRequirement("F", "Freq", "MHz", Decimal("30"), Decimal("88"), critical=True),),
+    )
     values: dict[str, object] = {
+        "id": uuid4(),
         "number": "SDO-2030-000001",
-        "title": "Radios",
-        "category": "production",
-        "quantity": 50,
-        "unit": "pcs",
-        "delivery_deadline": date(2030, 6, 30),
-        "delivery_location": "Astana",
-        "price_ceiling_amount": Decimal("1000.00"),
-        "price_ceiling_currency": "KZT",
-        "funding_source": "state_budget",
-        "min_local_content": Decimal("30"),
-        "required_certifications": ["AQAP-2110"],
-        "aql": Decimal("0.65"),
-        "technical_requirements": [
-            {"code": "F", "name": "Freq", "unit": "MHz", "min": "30", "max": "88", "critical": True}
-        ],
-        "status": status,
+        "spec": spec,
+        "status": OrderStatus(status),
         "version": 4,
         "supplier_id": uuid4(),
-        "contract_price_amount": Decimal("900.00"),
-        "contract_price_currency": "KZT",
+        "contract_price": Money(Decimal("900.00"), "KZT"),
         "contract_price_kzt": Decimal("900.00"),
         "inspection_rounds": 1,
         "lot_size": 10,
@@ -48,7 +51,7 @@ def order(status: str, **fields: object) -> Order:
         "updated_at": now,
         **fields,
     }
-    return Order(**values)
+    return Order(**values)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("status", [s for s in OrderStatus])
@@ -87,3 +90,17 @@ def test_a_delivery_says_whether_it_was_on_time_and_a_cancellation_why() -> None
     assert delivered.on_time is False and delivered.received_quantity == 50
     ((_, cancelled),) = announcements(order("cancelled", cancel_reason="budget cut"), "published", "budget cut")
     assert cancelled.reason == "budget cut"
+
+
+def test_a_move_that_stays_put_announces_only_its_status_event_and_its_extras() -> None:
+    # A note while in inspection must never ask the quality service for a second inspection.
+    assert [t for t, _ in announcements(order("inspection"), "inspection")] == [EventType.ORDER_INSPECTION]
+    short = (EventType.ORDER_DELIVERY_SHORT, {"shipment_no": 2, "shipped": 40, "received": 35})
+    ((_, status), (kind, data)) = announcements(order("in_production"), "shipped", "short", [short])
+    assert (status.status, kind) == ("in_production", EventType.ORDER_DELIVERY_SHORT)
+    assert (data.shipment_no, data.shipped, data.received, data.from_status) == (2, 40, 35, "shipped")
+
+
+def test_a_delivery_counts_its_lots_and_those_on_time() -> None:
+    ((_, delivered),) = announcements(order("delivered", received_quantity=50), "shipped")
+    assert (delivered.lots, delivered.lots_on_time) == (1, 0)

@@ -104,6 +104,9 @@ def test_the_response_item_has_kzt_as_strings_and_percentages_as_numbers() -> No
         "domestic_share": 75.0,
         "target": 55.0,
         "gap": -20.0,
+        # Contract section 8: no local content share is known for these orders, so nothing counts as localized.
+        "localized_value_kzt": "0.00",
+        "localized_share": 0.0,
     }
     empty = kpi_of("modernization", []).to_dict()
     assert empty["domestic_share"] is None and empty["gap"] is None
@@ -193,3 +196,47 @@ def test_a_bad_override_is_refused(text: str) -> None:
 def test_a_bad_override_is_a_value_error_for_settings_validators() -> None:
     with pytest.raises(ValueError):
         parse_kpi_targets("repair=200")
+
+
+# --- the localized share (contract section 8): value weighted by each contract's local content ------
+
+
+def localized(category: str, kzt: str, country: str, share: str | None) -> ContractedOrder:
+    return ContractedOrder(category, Decimal(kzt), country, None if share is None else Decimal(share))
+
+
+def test_a_domestic_reseller_counts_as_domestic_but_only_its_local_content_as_localized() -> None:
+    # 600,000 at 60% local content = 360,000; 400,000 at 10% = 40,000: 400,000 of 1,000,000 is 40%.
+    kpi = kpi_of("repair", [localized("repair", "600000.00", "KZ", "60"), localized("repair", "400000.00", "TR", "10")])
+    assert (kpi.domestic_share, kpi.localized_value_kzt, kpi.localized_share) == (
+        Decimal("60.00"),
+        Decimal("400000.00"),
+        Decimal("40.00"),
+    )
+
+
+def test_a_kazakh_reseller_of_imports_at_5_percent_local_content_is_100_domestic_and_5_localized() -> None:
+    kpi = kpi_of("production", [localized("production", "2500000.00", "KZ", "5")])
+    assert (kpi.domestic_share, kpi.localized_value_kzt, kpi.localized_share) == (
+        Decimal("100.00"),
+        Decimal("125000.00"),
+        Decimal("5.00"),
+    )
+
+
+def test_the_localized_value_is_summed_exactly_and_rounded_once() -> None:
+    # 0.01 x 33.33% three times is 0.009999 exactly: 0.01 once rounded, not 0.00 + 0.00 + 0.00.
+    orders = [localized("modernization", "0.01", "KZ", "33.33")] * 3
+    kpi = kpi_of("modernization", orders)
+    assert (kpi.localized_value_kzt, kpi.localized_share) == (Decimal("0.01"), Decimal("33.33"))
+
+
+def test_a_contract_without_a_known_local_content_share_counts_as_not_localized() -> None:
+    kpi = kpi_of("repair", [localized("repair", "100.00", "KZ", None), localized("repair", "100.00", "KZ", "50")])
+    assert (kpi.localized_value_kzt, kpi.localized_share) == (Decimal("50.00"), Decimal("25.00"))
+
+
+def test_nothing_contracted_has_no_localized_share() -> None:
+    kpi = kpi_of("repair", [])
+    assert (kpi.localized_value_kzt, kpi.localized_share) == (Decimal("0.00"), None)
+    assert kpi.to_dict()["localized_share"] is None and kpi.to_dict()["localized_value_kzt"] == "0.00"

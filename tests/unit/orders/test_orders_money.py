@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from services.orders.domain.errors import InvalidField, InvalidMoney
+from services.orders.domain.errors import InvalidMoney
 from services.orders.domain.money import Money, parse_amount
+from shared.errors import InvalidInput
 
 
 def test_a_decimal_string_with_a_currency_parses_to_exact_money() -> None:
@@ -97,7 +98,7 @@ def test_a_malformed_money_object_is_refused(data: Any, field: str) -> None:
 def test_money_errors_are_value_errors_so_pydantic_validators_can_raise_them() -> None:
     with pytest.raises(ValueError):
         parse_amount(1.5)
-    assert issubclass(InvalidMoney, InvalidField)
+    assert issubclass(InvalidMoney, InvalidInput)
 
 
 def test_constructing_money_checks_the_same_rules() -> None:

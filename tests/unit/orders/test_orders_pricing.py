@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.orders.domain.errors import InvalidField, PriceAboveCeiling, UnknownCurrency
+from services.orders.domain.errors import PriceAboveCeiling, UnknownCurrency
 from services.orders.domain.money import Money
 from services.orders.domain.pricing import (
     DEFAULT_RATES,
@@ -15,6 +15,7 @@ from services.orders.domain.pricing import (
     parse_rate,
     to_kzt,
 )
+from shared.errors import InvalidInput
 
 
 def money(amount: str, currency: str) -> Money:
@@ -102,7 +103,7 @@ def test_a_price_in_an_unknown_currency_names_the_price_currency_field() -> None
 
 
 def test_price_above_ceiling_is_a_422_field_error() -> None:
-    assert issubclass(PriceAboveCeiling, InvalidField)
+    assert issubclass(PriceAboveCeiling, InvalidInput)
 
 
 def test_a_rate_is_a_positive_decimal_string() -> None:
@@ -123,7 +124,7 @@ def test_a_rate_is_a_positive_decimal_string() -> None:
     ],
 )
 def test_a_bad_rate_is_refused(currency: str, value: object, field: str) -> None:
-    with pytest.raises(InvalidField) as caught:
+    with pytest.raises(InvalidInput) as caught:
         parse_rate(currency, value)
     assert caught.value.field == field
 

@@ -11,14 +11,12 @@ import pytest
 from pydantic import ValidationError
 
 from services.orders.api.schemas import OrderCreate, OrderPatch
-from services.orders.domain.errors import InvalidField
 from services.orders.domain.specification import (
     AQL_VALUES,
     DEFAULT_AQL,
     MAX_QUANTITY,
     Category,
     FundingSource,
-    TechnicalRequirement,
     check_aql,
     check_certifications,
     check_delivery_deadline,
@@ -28,6 +26,8 @@ from services.orders.domain.specification import (
     check_requirements,
     check_text,
 )
+from shared.errors import InvalidInput
+from shared.requirements import TechnicalRequirement
 
 TODAY = date(2025, 3, 10)
 
@@ -37,7 +37,7 @@ def req(code: str, low: Any = None, high: Any = None) -> TechnicalRequirement:
 
 
 def refused_field(call: Any, *args: Any) -> str:
-    with pytest.raises(InvalidField) as caught:
+    with pytest.raises(InvalidInput) as caught:
         call(*args)
     return caught.value.field
 
@@ -176,7 +176,7 @@ def test_at_least_one_requirement_is_needed() -> None:
 
 
 def test_a_repeated_code_is_refused_at_the_second_occurrence() -> None:
-    with pytest.raises(InvalidField) as caught:
+    with pytest.raises(InvalidInput) as caught:
         check_requirements([req("LEN"), req("MASS"), req("LEN")])
     assert caught.value.field == "technical_requirements[2].code"
     assert "technical_requirements[0]" in caught.value.message
@@ -203,7 +203,7 @@ def test_any_object_with_code_min_and_max_can_be_checked() -> None:
         min: float | None
         max: float | None
 
-    with pytest.raises(InvalidField) as caught:
+    with pytest.raises(InvalidInput) as caught:
         check_requirements([Incoming("A", 1.5, 0.5)])
     assert caught.value.field == "technical_requirements[0].min"
 

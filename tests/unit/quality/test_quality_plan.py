@@ -6,9 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from services.quality.domain.errors import RequirementError, SamplingError
+from services.quality.domain.errors import SamplingError
 from services.quality.domain.plan import AcceptancePlan
 from services.quality.domain.sampling import SamplingPlan
+from shared.errors import InvalidInput
 
 TECHNICAL_REQUIREMENTS = [
     {"code": "DIAM", "name": "Bore diameter", "unit": "mm", "min": 9.95, "max": 10.05, "critical": False},
@@ -46,7 +47,7 @@ def test_a_plan_with_an_aql_outside_the_list_is_refused() -> None:
 
 
 def test_a_plan_without_requirements_is_refused() -> None:
-    with pytest.raises(RequirementError):
+    with pytest.raises(InvalidInput):
         AcceptancePlan.build(aql=1.0, technical_requirements=[])
 
 
@@ -57,11 +58,11 @@ def test_an_unknown_code_asked_of_the_plan_raises_key_error() -> None:
 
 
 def test_a_plan_serializes_for_the_api() -> None:
+    # The severity is no longer a fixed rule of the plan: the order's series of lots switches it.
     plan = AcceptancePlan.build(aql="0.65", technical_requirements=TECHNICAL_REQUIREMENTS)
     assert plan.as_dict() == {
         "standard": "ISO 2859-1",
         "inspection_level": "II",
-        "inspection_severity": "normal",
         "aql": 0.65,
         "requirements": [
             {

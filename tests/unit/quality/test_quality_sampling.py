@@ -162,8 +162,8 @@ def test_a_lot_size_that_is_not_a_positive_integer_is_refused_naming_lot_size(lo
     assert info.value.field == "lot_size"
 
 
-@pytest.mark.parametrize("level", ["IV", "S-1", "", "2", None])
-def test_a_level_other_than_i_ii_iii_is_refused_naming_level(level: object) -> None:
+@pytest.mark.parametrize("level", ["IV", "S-5", "S1", "", "2", None])
+def test_a_level_outside_table_i_is_refused_naming_level(level: object) -> None:
     with pytest.raises(SamplingError) as info:
         plan_for(1000, "1.0", level)  # type: ignore[arg-type]
     assert info.value.field == "level"
@@ -176,7 +176,7 @@ def test_level_is_read_without_regard_to_case_or_blanks() -> None:
 def test_all_bad_inputs_are_reported_together() -> None:
     with pytest.raises(SamplingError) as info:
         plan_for(0, "7", "IV")  # type: ignore[arg-type]
-    assert [e.field for e in info.value.errors] == ["lot_size", "aql", "level"]
+    assert [e["field"] for e in info.value.errors] == ["lot_size", "aql", "level"]
     assert isinstance(info.value, ValueError)
 
 

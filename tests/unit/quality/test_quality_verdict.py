@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.quality.domain.errors import MeasurementError, QualityDomainError, RequirementError
-from services.quality.domain.requirements import Requirement, parse_requirements
+from services.quality.domain.errors import MeasurementError, QualityDomainError
 from services.quality.domain.verdict import (
     Verdict,
     evaluate,
@@ -17,6 +16,8 @@ from services.quality.domain.verdict import (
     validate_unit_serial,
     validate_values,
 )
+from shared.errors import InvalidInput
+from shared.requirements import TechnicalRequirement, parse_requirements
 
 REQUIREMENTS = parse_requirements(
     [
@@ -127,7 +128,7 @@ def test_nonconformities_name_the_requirement_the_units_and_the_values_against_t
 
 
 def test_decimal_limits_and_float_readings_compare_as_written() -> None:
-    reqs = (Requirement("T", "Thickness", "mm", min=Decimal("0.1"), max=Decimal("0.3")),)
+    reqs = (TechnicalRequirement("T", "Thickness", "mm", min=Decimal("0.1"), max=Decimal("0.3")),)
     # 0.1 + 0.2 in binary is 0.30000000000000004; a reading of 0.3 must still conform.
     assert evaluate(reqs, {"SN-1": {"T": 0.3}, "SN-2": {"T": 0.1}}, reject=1).verdict is Verdict.ACCEPTED
 
@@ -187,7 +188,7 @@ def test_a_non_numeric_value_is_refused_naming_its_path(bad: object) -> None:
 def test_all_problems_of_one_measurement_are_reported_together() -> None:
     with pytest.raises(MeasurementError) as info:
         validate_values(REQUIREMENTS, {"DIAM": "x", "EXTRA": 1})
-    assert [e.as_dict()["field"] for e in info.value.errors] == [
+    assert [e["field"] for e in info.value.errors] == [
         "values.EXTRA",
         "values.DIAM",
         "values.MASS",
@@ -229,14 +230,14 @@ def test_requirements_parse_from_mappings_and_objects_alike() -> None:
 
     reqs = parse_requirements([Payload(), {"code": "W", "name": "Width", "unit": "mm", "min": "0.5"}])
     assert reqs == (
-        Requirement("LEN", "Length", "mm", Decimal("1"), Decimal("2"), True),
-        Requirement("W", "Width", "mm", Decimal("0.5"), None, False),
+        TechnicalRequirement("LEN", "Length", "mm", Decimal("1"), Decimal("2"), True),
+        TechnicalRequirement("W", "Width", "mm", Decimal("0.5"), None, False),
     )
     assert parse_requirements(reqs) == reqs
 
 
 def test_bad_requirements_are_refused_with_their_paths() -> None:
-    with pytest.raises(RequirementError) as info:
+    with pytest.raises(InvalidInput) as info:
         parse_requirements(
             [
                 {"code": "A", "name": "a", "unit": "mm", "min": 5, "max": 1},
@@ -244,7 +245,7 @@ def test_bad_requirements_are_refused_with_their_paths() -> None:
                 {"code": "", "name": "blank", "unit": "mm", "critical": "yes"},
             ]
         )
-    assert [e.field for e in info.value.errors] == [
+    assert [e["field"] for e in info.value.errors] == [
         "technical_requirements[0].min",
         "technical_requirements[1].code",
         "technical_requirements[2].code",
@@ -253,6 +254,6 @@ def test_bad_requirements_are_refused_with_their_paths() -> None:
 
 
 def test_an_empty_requirement_list_is_refused() -> None:
-    with pytest.raises(RequirementError) as info:
+    with pytest.raises(InvalidInput) as info:
         parse_requirements([])
     assert info.value.field == "technical_requirements"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from starlette.requests import Request
 
+from shared.errors import StaleVersion
 from shared.http.conditional import check_if_match, etag, is_not_modified
-from shared.http.problems import PreconditionFailed
+from shared.http.problems import problem_for
 
 
 def _request(if_none_match: str | None) -> Request:
@@ -25,10 +26,11 @@ def test_a_current_if_match_passes(header: str | None) -> None:
 
 @pytest.mark.parametrize("header", ['"2"', '"1", "2"', "3", '"33"', ""])
 def test_a_stale_if_match_is_412_naming_the_current_version(header: str) -> None:
-    with pytest.raises(PreconditionFailed) as raised:
+    with pytest.raises(StaleVersion) as raised:
         check_if_match(header, 3)
-    assert raised.value.status == 412
-    assert raised.value.extra["current_version"] == 3
+    problem = problem_for(raised.value)
+    assert problem.status == 412
+    assert problem.extra["current_version"] == 3
 
 
 @pytest.mark.parametrize(

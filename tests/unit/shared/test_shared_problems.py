@@ -15,6 +15,7 @@ from shared.http.problems import (
     _field_path,
     bearer_challenge,
     database_problem,
+    database_unavailable,
     validation_errors,
 )
 
@@ -96,3 +97,14 @@ def test_other_database_errors_stay_internal() -> None:
     assert database_problem(_wrapped(_PgError("23503"), IntegrityError)) is None  # foreign key
     assert database_problem(_wrapped(_PgError("57P01"), OperationalError)) is None  # admin shutdown
     assert database_problem(_wrapped(sqlite3.OperationalError("database is locked"), OperationalError)) is None
+
+
+@pytest.mark.parametrize("sqlstate", ["53300", "08006", "08001", "57P01", "57P03"])
+def test_a_database_that_cannot_serve_now_is_unavailable_not_a_fault(sqlstate: str) -> None:
+    """Too many clients, a lost connection, a server shutting down: the caller may retry (503)."""
+    assert database_unavailable(_wrapped(_PgError(sqlstate), OperationalError))
+
+
+@pytest.mark.parametrize("sqlstate", ["23505", "22001", "42P01", ""])
+def test_bad_input_and_real_faults_are_not_unavailability(sqlstate: str) -> None:
+    assert not database_unavailable(_wrapped(_PgError(sqlstate)))

@@ -73,6 +73,8 @@ def test_a_category_counts_active_suppliers_value_countries_and_concentration() 
         domestic_share=70.0,
         # suppliers 50 %, 30 %, 20 % -> 2500 + 900 + 400
         hhi=3800.0,
+        # countries 70 %, 30 % -> 4900 + 900
+        hhi_by_country=5800.0,
     )
 
 
@@ -130,3 +132,50 @@ def test_a_negative_award_is_refused() -> None:
 
 def test_a_row_can_be_built_from_an_active_count_taken_elsewhere() -> None:
     assert summarize_category("repair", 3, AWARDS) == category_diversification("repair", SUPPLIERS, AWARDS)
+
+
+# Concentration over countries (contract section 8): under sanctions the risk is the country.
+
+
+def test_two_russian_and_one_kazakh_supplier_of_equal_value_are_3333_over_suppliers_but_5556_over_countries() -> None:
+    awards = [
+        AwardRecord("ru-1", "RU", "production", Decimal("1000000.00")),
+        AwardRecord("ru-2", "RU", "production", Decimal("1000000.00")),
+        AwardRecord("kz-1", "KZ", "production", Decimal("1000000.00")),
+    ]
+    row = summarize_category("production", 3, awards)
+    # Suppliers: 3 x (100/3)^2 = 3333.33. Countries: RU 2/3, KZ 1/3 -> 4444.44 + 1111.11 = 5555.56.
+    assert (row.hhi, row.hhi_by_country) == (3333.33, 5555.56)
+    assert round(row.hhi) == 3333 and round(row.hhi_by_country) == 5556
+    assert row.by_country == {"RU": 66.67, "KZ": 33.33}
+
+
+def test_suppliers_of_one_country_are_one_holder_over_countries() -> None:
+    awards = [AwardRecord("kz-1", "KZ", "repair", Decimal(300)), AwardRecord("kz-2", "kz", "repair", Decimal(100))]
+    row = summarize_category("repair", 2, awards)
+    # Suppliers 75 % and 25 %: 5625 + 625; one country: 10000.
+    assert (row.hhi, row.hhi_by_country) == (6250.0, 10000.0)
+
+
+def test_one_supplier_per_country_gives_the_same_index_both_ways() -> None:
+    awards = [
+        AwardRecord("kz-1", "KZ", "repair", Decimal(500)),
+        AwardRecord("tr-1", "TR", "repair", Decimal(300)),
+        AwardRecord("de-1", "DE", "repair", Decimal(200)),
+    ]
+    row = summarize_category("repair", 3, awards)
+    assert row.hhi == row.hhi_by_country == 3800.0
+
+
+def test_the_country_index_comes_from_unrounded_shares() -> None:
+    awards = [
+        AwardRecord("ru-1", "RU", "repair", Decimal(1)),
+        AwardRecord("ru-2", "RU", "repair", Decimal(1)),
+        AwardRecord("kz-1", "KZ", "repair", Decimal(1)),
+    ]
+    # (200/3)^2 + (100/3)^2 = 50000/9 = 5555.56; from the rounded shares 66.67^2 + 33.33^2 = 5555.78.
+    assert summarize_category("repair", 3, awards).hhi_by_country == 5555.56
+
+
+def test_a_category_without_awarded_value_has_no_country_index() -> None:
+    assert summarize_category("maintenance", 4, []).hhi_by_country is None

@@ -11,11 +11,11 @@ from services.suppliers.domain.identity import (
     bin_problem,
     is_valid_bin,
     is_valid_country,
-    make_bin,
     normalize_country,
     parse_country_list,
     validate_bin,
 )
+from services.suppliers.testdata import make_bin
 
 # Worked by hand, weights 1..11 first:
 #   950101400012: 9*1 + 5*2 + 0*3 + 1*4 + 0*5 + 1*6 + 4*7 + 0*8 + 0*9 + 0*10 + 1*11 = 68; 68 mod 11 = 2

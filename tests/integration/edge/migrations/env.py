@@ -1,0 +1,4 @@
+from shared.migrations import run_env
+from tests.integration.edge.edge_app import metadata
+
+run_env(metadata)
