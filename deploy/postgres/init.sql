@@ -2,3 +2,4 @@
 CREATE DATABASE sdo_orders;
 CREATE DATABASE sdo_suppliers;
 CREATE DATABASE sdo_quality;
+CREATE DATABASE sdo_fund;
