@@ -1,303 +1,197 @@
-"""Measure the suite's hot paths against a bare FastAPI app served the same way.
+"""Measure what users feel: the suite under load beside a bare FastAPI app, in the same run.
 
-    .venv/bin/python benchmarks/run.py [--requests 400] [--concurrency 8]
+    .venv/bin/python benchmarks/run.py              # sdo serve per service, PostgreSQL + RabbitMQ
+    .venv/bin/python benchmarks/run.py --million    # also /status and the feed with 1,000,000 orders
+    .venv/bin/python benchmarks/run.py --sqlite     # sdo up: SQLite files, the in-process bus
+    .venv/bin/python benchmarks/run.py --smoke      # a short run that checks every scenario works
 
-Starts the baseline and `sdo up` (SQLite, in-process bus) as child processes on free ports,
-seeds an order, then for each scenario prints requests/s and mean latency and the ratio of its
-latency to the baseline's. Ratios, not absolute times, are what compare across machines.
+Starts as separate processes on free ports: the bare app (GET of a small JSON; uvicorn, uvloop,
+httptools, one worker), a naive "insert a row + an outbox row" app on PostgreSQL, and the suite
+(`sdo serve` for each service on a database of its own and a RabbitMQ vhost of its own, all dropped
+at the end; or `sdo up` with --sqlite). It seeds over the API, drives each scenario with wrk at 32
+connections (the Python load generator in python_load.py where wrk is not installed, or with
+--load python), prints req/s, p50/p99 and each ratio to the bare app measured in the same run, and
+writes benchmarks/RESULTS.md. Nothing here asserts a time: --smoke fails only on wrong answers.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
-import socket
-import statistics
-import subprocess
+import shlex
+import signal
 import sys
 import tempfile
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from uuid import uuid4
 
-import httpx
+HERE = Path(__file__).resolve().parent
+# A 1-minute load average above this at the start marks the results preliminary (another job ran).
+BUSY_LOAD = 1.0
+sys.path[:0] = [str(HERE), str(HERE.parent)]
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import checkout  # noqa: E402
+import scenarios  # noqa: E402
+import suite_phase  # noqa: E402
+from backends import Backends  # noqa: E402
+from harness import Options, Run  # noqa: E402
+from load import LoadSettings  # noqa: E402
+from machine import describe  # noqa: E402
+from processes import stop, wait_ready  # noqa: E402
+from results import Report, Row, table, write  # noqa: E402
+from scale_phase import at_scale  # noqa: E402
+from servers import bare_app  # noqa: E402
 
-from shared.auth import mint_token  # noqa: E402
-
-SECRET = "benchmark-secret-0123456789abcdef0123"
-PG_ADMIN_DSN = os.environ.get("SDO_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
-AMQP_BASE = os.environ.get("SDO_BENCH_AMQP", "amqp://guest:guest@127.0.0.1:5672")
-
-
-@dataclass
-class ProductionBackends:
-    """Databases and a vhost of the run's own on the local PostgreSQL and RabbitMQ, dropped afterwards."""
-
-    databases: dict[str, str]
-    vhost: str
-
-    @property
-    def amqp_url(self) -> str:
-        return f"{AMQP_BASE}/{self.vhost}"
-
-    @classmethod
-    def create(cls) -> ProductionBackends:
-        run = uuid4().hex[:8]
-        names = {service: f"sdo_bench_{service}_{run}" for service in ("orders", "suppliers", "quality")}
-        asyncio.run(_admin_sql([f'CREATE DATABASE "{db}"' for db in names.values()]))
-        vhost = f"sdo-bench-{run}"
-        subprocess.run(["rabbitmqctl", "add_vhost", vhost], check=True, capture_output=True)
-        subprocess.run(
-            ["rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"], check=True, capture_output=True
-        )
-        base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-        return cls({service: f"{base}/{db}" for service, db in names.items()}, vhost)
-
-    def drop(self) -> None:
-        names = [url.rsplit("/", 1)[1] for url in self.databases.values()]
-        asyncio.run(_admin_sql([f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)' for db in names]))
-        subprocess.run(["rabbitmqctl", "delete_vhost", self.vhost], capture_output=True)
+NOTES = [
+    "Each scenario: a warm-up run that is not counted, then the measured run; wrk's own latency "
+    "percentiles (p50, p99) and requests per second over the run.",
+    "The bare app is measured first and last; ratios are against the mean of the two, so a machine "
+    "that got busier during the run shows as two different bare rows.",
+    "`POST /orders` is compared with the naive app: one asyncpg transaction inserting the order row and "
+    "an outbox row (no history, feed, audit or idempotency rows). Every body is new; no Idempotency-Key.",
+    "Award round trip: orders published, then awarded one call at a time without waiting for the saga; "
+    "the time from the `award_pending` entry to the `contracted` entry of each order's /history "
+    "(orders → suppliers → orders over the bus).",
+    "Measurements: orders of 500,001 units submitted for inspection (ISO 2859-1 level II, letter Q, a "
+    "sample of 1,250), requests spread over those inspections with a new unit serial each.",
+    "Relay: N outbox rows committed at once into the orders database while the service runs; events/s "
+    "counts the rows after the first batch over the time from the first batch's `sent_at` to the last's, "
+    "so the wait for the relay's poll is left out. Raw aio-pika publishes the same bodies persistent, "
+    "mandatory and confirmed to `sdo.events` (routed to `sdo.unrouted`, as the relay's are), timed the "
+    "same way.",
+    "1,000 and 1,000,000 orders: a separate orders service on a fresh database; one order created and "
+    "published over the API, copied in `orders` and `order_changes` with `INSERT ... SELECT "
+    "generate_series`, then ANALYZE. /status reads 1,000 ids spread over the table in turn.",
+]
 
 
-async def _admin_sql(statements: list[str]) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        for statement in statements:
-            await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(url: str, process: subprocess.Popen[bytes], within: float = 60) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{url}: process exited with {process.returncode}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"{url} not ready")
-
-
-async def measure(
-    client: httpx.AsyncClient, method: str, url: str, requests: int, concurrency: int, **kwargs: object
-) -> tuple[float, float]:
-    """Requests per second and mean latency (ms) of ``requests`` calls, ``concurrency`` at a time."""
-    latencies: list[float] = []
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for i in range(requests):
-        queue.put_nowait(i)
-
-    async def worker() -> None:
-        while not queue.empty():
-            queue.get_nowait()
-            start = time.perf_counter()
-            response = await client.request(method, url, **kwargs)  # type: ignore[arg-type]
-            latencies.append(time.perf_counter() - start)
-            if response.status_code >= 400:
-                raise SystemExit(f"{method} {url}: {response.status_code} {response.text[:200]}")
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    elapsed = time.perf_counter() - started
-    return requests / elapsed, statistics.fmean(latencies) * 1000
-
-
-def order_body() -> dict[str, object]:
-    return {
-        "title": "Benchmark order",
-        "category": "production",
-        "quantity": 100,
-        "unit": "pcs",
-        "delivery_deadline": str(date.today() + timedelta(days=90)),
-        "delivery_location": "Astana",
-        "price_ceiling": {"amount": "1000000.00", "currency": "KZT"},
-        "funding_source": "state_budget",
-        "min_local_content": 30,
-        "required_certifications": ["ISO 9001"],
-        "aql": 1.0,
-        "technical_requirements": [
-            {"code": "L", "name": "Length", "unit": "mm", "min": 10, "max": 12, "critical": True}
-        ],
-    }
-
-
-def _spawn(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-
-
-def start_processes(
-    base_port: int, ports: dict[str, int], production: ProductionBackends | None
-) -> list[subprocess.Popen[bytes]]:
-    env = {
-        **os.environ,
-        "SDO_JWT_SECRET": SECRET,
-        "SDO_DATA_DIR": tempfile.mkdtemp(prefix="sdo-bench-"),
-        "SDO_LOG_LEVEL": "WARNING",
-    }
-    uvicorn_args = ["--log-level", "warning", "--no-access-log"]
-    processes = [
-        _spawn(
-            [sys.executable, "-m", "uvicorn", "benchmarks.baseline_app:app", "--port", str(base_port), *uvicorn_args],
-            env,
-        )
-    ]
-    if production is None:
-        # One process, SQLite files and the in-process bus: what `sdo up` runs.
-        ports_args = [f"--{name}-port={port}" for name, port in ports.items()]
-        up = [sys.executable, "-m", "services.cli", "up", "--log-level", "warning", *ports_args]
-        return [*processes, _spawn(up, {**env, "SDO_AMQP_URL": "memory://"})]
-    # As deployed: one process per service, its own PostgreSQL database, RabbitMQ.
-    for name, port in ports.items():
-        serve = [sys.executable, "-m", "services.cli", "serve", name, "--host", "127.0.0.1", "--port", str(port)]
-        service_env = {
-            **env,
-            "SDO_AMQP_URL": production.amqp_url,
-            f"SDO_{name.upper()}_DATABASE_URL": production.databases[name],
-            "SDO_LOG_LEVEL": "WARNING",
-        }
-        processes.append(_spawn([*serve, "--log-level", "warning"], service_env))
-    return processes
-
-
-async def run(args: argparse.Namespace, base_port: int, ports: dict[str, int]) -> None:
-    token = mint_token(SECRET, roles=["mod_officer"], sub="bench")
-    headers = {"Authorization": f"Bearer {token}"}
-    orders = f"http://127.0.0.1:{ports['orders']}"
-    quality = f"http://127.0.0.1:{ports['quality']}"
-    limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        created = (await client.post(f"{orders}/api/v1/orders", json=order_body(), headers=headers)).json()
-        oid = created["id"]
-        etag = (await client.get(f"{orders}/api/v1/orders/{oid}/status", headers=headers)).headers["etag"]
-        scenarios: list[tuple[str, Callable[[], object]]] = [
-            (
-                "baseline GET /ping",
-                lambda: measure(client, "GET", f"http://127.0.0.1:{base_port}/ping", args.requests, args.concurrency),
-            ),
-            (
-                "orders GET /orders/{id}/status",
-                lambda: measure(
-                    client,
-                    "GET",
-                    f"{orders}/api/v1/orders/{oid}/status",
-                    args.requests,
-                    args.concurrency,
-                    headers=headers,
-                ),
-            ),
-            (
-                "orders GET /status If-None-Match (304)",
-                lambda: measure(
-                    client,
-                    "GET",
-                    f"{orders}/api/v1/orders/{oid}/status",
-                    args.requests,
-                    args.concurrency,
-                    headers={**headers, "If-None-Match": etag},
-                ),
-            ),
-            (
-                "orders GET /orders/changes",
-                lambda: measure(
-                    client,
-                    "GET",
-                    f"{orders}/api/v1/orders/changes?after=0&limit=50",
-                    args.requests,
-                    args.concurrency,
-                    headers=headers,
-                ),
-            ),
-            (
-                "orders GET /orders/{id}",
-                lambda: measure(
-                    client, "GET", f"{orders}/api/v1/orders/{oid}", args.requests, args.concurrency, headers=headers
-                ),
-            ),
-            (
-                "quality GET /sampling-plan",
-                lambda: measure(
-                    client,
-                    "GET",
-                    f"{quality}/api/v1/sampling-plan?lot_size=1000&aql=1.0",
-                    args.requests,
-                    args.concurrency,
-                    headers=headers,
-                ),
-            ),
-            (
-                "orders POST /orders (row+history+feed+audit+outbox)",
-                lambda: measure(
-                    client,
-                    "POST",
-                    f"{orders}/api/v1/orders",
-                    max(50, args.requests // 4),
-                    args.concurrency,
-                    headers=headers,
-                    json=order_body(),
-                ),
-            ),
-        ]
-        results = []
-        for name, run_scenario in scenarios:
-            await measure(client, "GET", f"http://127.0.0.1:{base_port}/ping", 50, args.concurrency)  # warm
-            rps, mean_ms = await run_scenario()  # type: ignore[misc]
-            results.append((name, rps, mean_ms))
-    base_ms = results[0][2]
-    print(f"\n{'scenario':<55} {'req/s':>9} {'mean ms':>9} {'x baseline':>11}")
-    for name, rps, mean_ms in results:
-        print(f"{name:<55} {rps:>9.0f} {mean_ms:>9.2f} {mean_ms / base_ms:>11.2f}")
-    print(f"\n{args.requests} requests per GET scenario, concurrency {args.concurrency}")
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=400)
-    parser.add_argument("--concurrency", type=int, default=8)
+def parse() -> tuple[Options, LoadSettings, list[str], str | None]:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sqlite", action="store_true", help="the suite as `sdo up` on SQLite and the memory bus")
+    parser.add_argument("--million", action="store_true", help="also /status and the feed with 1,000,000 orders")
+    parser.add_argument("--smoke", action="store_true", help="tiny durations and counts; fails on wrong answers")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--duration", type=float, help="seconds per scenario (default 10; smoke 1)")
+    parser.add_argument("--warmup", type=float, help="seconds of uncounted load before each (default 2; smoke 0)")
+    parser.add_argument("--load", choices=["auto", "wrk", "python"], default="auto", help="load generator")
+    parser.add_argument("--awards", type=int, help="orders in the award round trip (default 100; smoke 5)")
+    parser.add_argument("--award-callers", type=int, default=1, help="award calls in flight at a time")
+    parser.add_argument("--inspections", type=int, help="open inspections to measure into (default 8; smoke 1)")
+    parser.add_argument("--relay-events", type=int, help="outbox rows in the relay burst (default 5000; smoke 300)")
+    parser.add_argument("--relay-batch", type=int, default=100, help="batch of the raw publisher (the relay's)")
+    parser.add_argument("--commit", help="run the suite from a snapshot of this commit (e.g. HEAD)")
     parser.add_argument(
-        "--production",
-        action="store_true",
-        help="one process per service on PostgreSQL and RabbitMQ (local servers) instead of sdo up",
+        "--suite-root",
+        type=Path,
+        help="run the suite from this checkout instead (e.g. `git archive COMMIT | tar -x -C DIR`)",
     )
+    parser.add_argument("--output", type=Path, help="where to write the results (default benchmarks/RESULTS.md)")
     args = parser.parse_args()
-    base_port, ports = free_port(), {s: free_port() for s in ("orders", "suppliers", "quality")}
-    production = ProductionBackends.create() if args.production else None
-    processes = start_processes(base_port, ports, production)
-    try:
-        wait_ready(f"http://127.0.0.1:{base_port}/ping", processes[0])
-        # `sdo up` serves every port from one process; in production mode each port has its own.
-        servers = processes[1:] if production else processes[1:] * len(ports)
-        for port, process in zip(ports.values(), servers, strict=True):
-            wait_ready(f"http://127.0.0.1:{port}/readyz", process)
-        asyncio.run(run(args, base_port, ports))
-        print(
-            "mode: " + ("PostgreSQL + RabbitMQ, a process per service" if production else "sdo up (SQLite, memory bus)")
-        )
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=20)
-        if production:
-            production.drop()
+    if args.suite_root:
+        os.environ["SDO_BENCH_SUITE_ROOT"] = str(args.suite_root.resolve())
+    smoke = args.smoke
+    options = Options(
+        sqlite=args.sqlite,
+        million=args.million and not smoke,
+        smoke=smoke,
+        awards=args.awards or (5 if smoke else 100),
+        award_callers=args.award_callers,
+        inspections=args.inspections or (1 if smoke else 8),
+        relay_events=args.relay_events or (300 if smoke else 5000),
+        relay_batch=args.relay_batch,
+        pool=100,
+        output=args.output,
+    )
+    duration = args.duration if args.duration is not None else (1.0 if smoke else 10.0)
+    warmup = args.warmup if args.warmup is not None else (0.0 if smoke else 2.0)
+    load = LoadSettings(args.connections, args.threads, duration, warmup, generator=args.load)
+    return options, load, sys.argv[1:], args.commit
+
+
+def mode_of(options: Options, load: LoadSettings) -> str:
+    if options.sqlite:
+        # `sdo up` serves from its own asyncio.run(): the standard event loop; uvicorn picks httptools.
+        suite = "`sdo up` (SQLite files, in-process bus; asyncio's own event loop, httptools)"
+    else:
+        # `sdo serve` leaves the choice to uvicorn, which takes uvloop and httptools where installed.
+        suite = "`sdo serve` per service, PostgreSQL + RabbitMQ, one uvicorn worker each (uvloop, httptools)"
+    return (
+        f"{suite}; load by {load.chosen()}, {load.connections} connections, "
+        f"{load.duration:g} s per scenario after {load.warmup:g} s of warm-up" + ("; smoke" if options.smoke else "")
+    )
+
+
+def measure_all(run: Run, backends: Backends, workdir: Path) -> None:
+    options = run.options
+    bare = bare_app(run.log_dir)
+    run.started(bare)
+    wait_ready(bare, "/ping")
+    naive = suite_phase.start_naive(run, backends)
+    services, orders_dsn, amqp_url = suite_phase.start_suite(run, None if options.sqlite else backends, workdir)
+    urls = {name: server.url for name, server in services.items()}
+    print("measuring", flush=True)
+    run.bare("bare app GET /ping (first)", scenarios.bare(bare.url))
+    polled = suite_phase.reads_and_writes(run, urls, naive)
+    skipped = "skipped: PostgreSQL + RabbitMQ runs only"
+    if orders_dsn is not None:
+        suite_phase.more_workers(run, orders_dsn, amqp_url, polled)
+        suite_phase.relay(run, orders_dsn, amqp_url)
+    else:
+        run.rows.append(Row("outbox relay (orders)", note=skipped))
+    stop([s for s in run.servers if s is not bare])
+    run.servers[:] = [bare]
+    if not options.sqlite:
+        at_scale(run, backends)
+    else:
+        run.rows.append(Row("/status and feed page with 1,000 and 1,000,000 orders", note=skipped))
+    run.bare("bare app GET /ping (last)", scenarios.bare(bare.url))
+
+
+def main() -> int:
+    options, load, argv, commit = parse()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    command = shlex.join([".venv/bin/python", "benchmarks/run.py", *argv])
+    snapshot = checkout.snapshot(commit) if commit else None
+    machine = {"suite measured": checkout.describe(), **describe(with_servers=not options.sqlite)}
+    # Another job on a 2-core machine moves every figure: the report says so when one was running.
+    busy_at_start = os.getloadavg()[0] > BUSY_LOAD
+    with tempfile.TemporaryDirectory(prefix="sdo-bench-") as tmp, Backends() as backends:
+        workdir = Path(tmp)
+        (workdir / "logs").mkdir()
+        run = Run(options, load, workdir / "logs")
+        try:
+            measure_all(run, backends, workdir)
+        finally:
+            stop(run.servers)
+            checkout.remove(snapshot)
+    servers = [f"# {s.name}\n{s.shown()}" for s in run.started_servers]
+    run.fill_ratios()
+    machine = {"run at": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC", **machine}
+    machine["load average at end (1, 5, 15 min)"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    report = Report(
+        title="Benchmarks: the suite under load" + (" (smoke run)" if options.smoke else ""),
+        mode=mode_of(options, load),
+        preliminary=busy_at_start,
+        command=command,
+        rows=run.rows,
+        machine=machine,
+        servers=servers,
+        load_commands=run.load_commands,
+        notes=NOTES,
+    )
+    print("\n" + table(run.rows) + "\n")
+    output = options.output or (
+        Path(tempfile.gettempdir()) / "sdo-bench-smoke.md" if options.smoke else HERE / "RESULTS.md"
+    )
+    write(report, output)
+    print(f"written to {output}")
+    broken = run.broken()
+    if broken:
+        print("wrong answers in: " + ", ".join(broken), file=sys.stderr)
+        return 1 if options.smoke else 0
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
