@@ -175,15 +175,20 @@ class _Participant:
 # with a silently broken listening connection delays a changed answer by this much, never more.
 KNOWN_VERSION_SECONDS = RECHECK_SECONDS
 KNOWN_VERSIONS_SIZE = 10_000
+# Final answers are feed pages (up to 500 changes, tens of KB each): fewer of them.
+FINAL_ANSWERS_SIZE = 256
 
 
 class KnownVersions:
-    """The current version of resources this process has read, to answer ``If-None-Match`` (304)
+    """The current answers (a version, an encoded body) this process has read, to answer the pollers
     without the database; all of it forgotten whenever the commit signal fires.
 
-    Only trusted while the signal hears every commit of the service (``hears_every_commit``); a
-    version read before a commit is never kept after it (``stamp`` before the read, ``keep`` after),
-    so a reader racing a writer cannot leave the old version behind. Bounded (LRU) and aged.
+    Only trusted while the signal hears every commit of the service (``hears_every_commit``); an
+    answer read before a commit is never kept after it (``stamp`` before the read, ``keep`` after),
+    so a reader racing a writer cannot leave the old answer behind. Bounded (LRU) and aged.
+
+    ``keep_final`` holds answers no later commit can change (a full page of the append-only changes
+    feed): kept whatever the signal says, in an LRU of their own.
     """
 
     def __init__(
@@ -194,6 +199,8 @@ class KnownVersions:
         self.max_age = max_age
         self._generation = signal.generation
         self._known: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._final: OrderedDict[Hashable, Any] = OrderedDict()
+        self.final_size = FINAL_ANSWERS_SIZE
 
     def _current(self) -> bool:
         signal = self.signal
@@ -208,6 +215,10 @@ class KnownVersions:
 
     def get(self, key: Hashable) -> Any | None:
         """What was kept for ``key``, if it is still current; else None (ask the database)."""
+        final = self._final.get(key)
+        if final is not None:
+            self._final.move_to_end(key)
+            return final
         if not self._current():
             return None
         found = self._known.get(key)
@@ -229,3 +240,10 @@ class KnownVersions:
         self._known.move_to_end(key)
         if len(self._known) > self.size:
             self._known.popitem(last=False)
+
+    def keep_final(self, key: Hashable, value: Any) -> None:
+        """Keep an answer that no commit can change any more; the caller knows it is final."""
+        self._final[key] = value
+        self._final.move_to_end(key)
+        if len(self._final) > self.final_size:
+            self._final.popitem(last=False)

@@ -161,11 +161,25 @@ async def _every_order(
 _DIGITS = re.compile(r"[0-9]{1,19}")
 
 
+async def _feed_page(runtime: Runtime, after: int, limit: int, scope: UUID | None) -> reads.ChangesPage:
+    known, key = runtime.known_versions, ("changes", after, limit, scope)
+    page: reads.ChangesPage | None = known.get(key)
+    if page is None:
+        stamp = known.stamp()
+        page = await reads.poll_changes(runtime.db, after, limit, scope)
+        if page.count == limit:
+            # Seqs are taken in commit order, so a full page never changes: later commits come after it.
+            known.keep_final(key, page)
+        else:
+            known.keep(key, page, stamp)
+    return page
+
+
 async def _changes(
     runtime: Runtime, principal: Principal, after: int, limit: int, wait: int, if_none_match: str | None
 ) -> Response:
     async def changes() -> reads.ChangesPage:
-        return await reads.poll_changes(runtime.db, after, limit, principal.supplier_scope)
+        return await _feed_page(runtime, after, limit, principal.supplier_scope)
 
     page = await runtime.commits.wait_for(changes, wait) if wait else await changes()
     if none_match(if_none_match, page.last_seq):
@@ -227,16 +241,14 @@ async def get_order(
 async def _status(runtime: Runtime, principal: Principal, order_id: str, if_none_match: str | None) -> Response:
     scope = principal.supplier_scope
     known, key = runtime.known_versions, ("order-status", order_id, scope)
-    if if_none_match is not None:
-        # The version this process last read, still current (the commit signal says so): no query.
-        version = known.get(key)
-        if version is not None and none_match(if_none_match, version):
-            return not_modified(version)
-    stamp = known.stamp()
-    found = await reads.poll_status(runtime.db, order_id, scope)
+    # The answer this process last read, still current (the commit signal says so): no query.
+    found: reads.StatusAnswer | None = known.get(key)
     if found is None:
-        raise OrderNotFound(order_id)
-    known.keep(key, found.version, stamp)
+        stamp = known.stamp()
+        found = await reads.poll_status(runtime.db, order_id, scope)
+        if found is None:
+            raise OrderNotFound(order_id)
+        known.keep(key, found, stamp)
     if none_match(if_none_match, found.version):
         return not_modified(found.version)
     return Response(found.body, headers={"ETag": etag(found.version)}, media_type="application/json")

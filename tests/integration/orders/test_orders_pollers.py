@@ -164,3 +164,41 @@ async def test_a_replica_hears_another_replicas_commit(postgres_url: str, memory
             return answer.status_code == 200 and answer.json()["status"] == "cancelled"
 
         await eventually(changed, within=5, what="the first replica seeing the second's commit")
+
+
+async def test_a_status_answer_kept_in_memory_gives_way_to_the_changed_order(
+    service: tuple[FastAPI, httpx.AsyncClient],
+) -> None:
+    """The 200 answer the service keeps is never served after a commit changed the order."""
+    _app, client = service
+    order = await published(client)
+    path = f"/api/v1/orders/{order['id']}/status"
+    first = await client.get(path, headers=INTEGRATION)
+    assert (await client.get(path, headers=INTEGRATION)).content == first.content
+    cancelled = await client.post(f"/api/v1/orders/{order['id']}/cancel", json={"reason": "not needed"}, headers=MOD)
+    assert cancelled.status_code == 200, cancelled.text
+    again = await client.get(path, headers=INTEGRATION)
+    assert again.json()["status"] == "cancelled"
+    assert again.headers["etag"] != first.headers["etag"]
+
+
+async def test_a_full_feed_page_stays_the_same_and_the_feeds_head_follows_new_commits(
+    service: tuple[FastAPI, httpx.AsyncClient],
+) -> None:
+    """A full page (kept as final) answers the same after later commits; a page with room in it
+    (kept only until the next commit) shows the new change at once."""
+    _app, client = service
+    feed = "/api/v1/orders/changes"
+    await published(client)
+    await published(client)
+    full = await client.get(f"{feed}?after=0&limit=2", headers=INTEGRATION)
+    head = await client.get(f"{feed}?after=0&limit=100", headers=INTEGRATION)
+    assert len(full.json()["changes"]) == 2
+    seen = len(head.json()["changes"])
+    newest = await published(client)
+    assert (await client.get(f"{feed}?after=0&limit=2", headers=INTEGRATION)).content == full.content
+    moved = (await client.get(f"{feed}?after=0&limit=100", headers=INTEGRATION)).json()
+    assert len(moved["changes"]) == seen + 1
+    assert moved["changes"][-1]["order_id"] == newest["id"]
+    tail = await client.get(f"{feed}?after={moved['last_seq']}", headers=INTEGRATION)
+    assert tail.json() == {"changes": [], "last_seq": moved["last_seq"]}
