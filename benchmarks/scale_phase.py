@@ -23,7 +23,11 @@ async def _template(orders: str) -> str:
 
 def at_scale(run: Run, backends: Backends) -> None:
     dsn = backends.database("scale")
-    orders = sdo_serve("orders", sqlalchemy_url(dsn), backends.vhost("scale"), SECRET, run.log_dir, "orders-scale")
+    # The database's path, not the answers kept in memory: the rows are copied in behind the service's back.
+    no_cache = {"SDO_POLL_CACHE": "false"}
+    orders = sdo_serve(
+        "orders", sqlalchemy_url(dsn), backends.vhost("scale"), SECRET, run.log_dir, "orders-scale", no_cache
+    )
     run.started(orders)
     try:
         wait_ready(orders, "/readyz")

@@ -192,9 +192,15 @@ class KnownVersions:
     """
 
     def __init__(
-        self, signal: CommitSignal, *, size: int = KNOWN_VERSIONS_SIZE, max_age: float = KNOWN_VERSION_SECONDS
+        self,
+        signal: CommitSignal,
+        *,
+        size: int = KNOWN_VERSIONS_SIZE,
+        max_age: float = KNOWN_VERSION_SECONDS,
+        enabled: bool = True,
     ) -> None:
         self.signal = signal
+        self.enabled = enabled
         self.size = size
         self.max_age = max_age
         self._generation = signal.generation
@@ -215,6 +221,8 @@ class KnownVersions:
 
     def get(self, key: Hashable) -> Any | None:
         """What was kept for ``key``, if it is still current; else None (ask the database)."""
+        if not self.enabled:
+            return None
         final = self._final.get(key)
         if final is not None:
             self._final.move_to_end(key)
@@ -234,7 +242,7 @@ class KnownVersions:
         return self.signal.generation
 
     def keep(self, key: Hashable, value: Any, stamp: int) -> None:
-        if stamp != self.signal.generation or not self._current():
+        if not self.enabled or stamp != self.signal.generation or not self._current():
             return
         self._known[key] = (time.monotonic(), value)
         self._known.move_to_end(key)
@@ -243,6 +251,8 @@ class KnownVersions:
 
     def keep_final(self, key: Hashable, value: Any) -> None:
         """Keep an answer that no commit can change any more; the caller knows it is final."""
+        if not self.enabled:
+            return
         self._final[key] = value
         self._final.move_to_end(key)
         if len(self._final) > self.final_size:

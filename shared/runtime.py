@@ -33,12 +33,12 @@ class Runtime:
     webhooks: WebhookDispatcher | None = None
     # Signalled after each commit that wrote something: long-polling readers wait on it.
     commits: CommitSignal = field(init=False)
-    # The versions last read, kept coherent by the commit signal: 304s answered without the database.
+    # The pollers' answers last read, kept coherent by the commit signal: answered without the database.
     known_versions: KnownVersions = field(init=False)
 
     def __post_init__(self) -> None:
         self.commits = CommitSignal(self.db, self.name)
-        self.known_versions = KnownVersions(self.commits)
+        self.known_versions = KnownVersions(self.commits, enabled=self.settings.poll_cache)
 
     def participants(self) -> list[CommitParticipant]:
         """What each unit of work does at commit besides outbox and audit: fresh ones per unit of work."""

@@ -98,6 +98,9 @@ class ServiceSettings(BaseSettings):
     # Requests to /api/ per caller (token `sub`, or client address without a valid token), e.g.
     # "100/second" or "20/second;1000/hour"; counted in each replica's memory. None: no limit.
     rate_limit: str | None = None
+    # The pollers' answers (/status, feed pages) kept in memory: until the next commit signalled, or
+    # for good where no commit can change them. False: every poll reads the database.
+    poll_cache: bool = True
     # Bus integrity (contract section 10). Service -> broker user, e.g. "orders=sdo-orders,suppliers=sdo-suppliers":
     # where set, a consumer dead-letters an event whose AMQP user_id is not the user of the service
     # named by its source (on amqp:// only; memory:// carries no user). None: the source check alone.

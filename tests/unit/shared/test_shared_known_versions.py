@@ -36,3 +36,10 @@ def test_final_answers_are_bounded_least_recently_used_first() -> None:
     known.keep_final("c", 3)
     assert known.get("b") is None
     assert (known.get("a"), known.get("c")) == (1, 3)
+
+
+def test_with_the_cache_off_nothing_is_kept() -> None:
+    db: Any = SimpleNamespace(is_postgres=False)
+    known = KnownVersions(CommitSignal(db, "orders"), enabled=False)
+    known.keep_final("page", b"[]")
+    assert known.get("page") is None
