@@ -62,22 +62,35 @@ async def _awards(orders: str, suppliers: str, count: int) -> AwardResult:
 
 async def _hops(orders_dsn: str, suppliers_dsn: str) -> None:
     """Where an award's time goes: each event from its commit (outbox row) to the broker's confirm
-    (sent_at) and to the consumer's commit (inbox row), per event type, p50/p99 in ms."""
+    (sent_at) and to the consumer's claim (inbox row), and each handler from its cause's claim to the
+    commit of the event it emitted, per event type, p50/p99 in ms."""
     import asyncpg
     from stats import percentile
 
-    sent = "SELECT event_id, event_type, created_at, sent_at FROM sdo_outbox"
+    sent = (
+        "SELECT event_id, event_type, created_at, sent_at, "
+        "convert_from(body, 'UTF8')::json->>'causationid' AS cause FROM sdo_outbox"
+    )
     claimed = "SELECT event_id, processed_at FROM sdo_inbox"
     stamps: dict[str, list] = {}
     inbox = []
+    handled: dict[str, list[float]] = {}  # event type -> claim of its cause to its own commit, ms
     for dsn in (orders_dsn, suppliers_dsn):
         conn = await asyncpg.connect(dsn)
         try:
-            for row in await conn.fetch(sent):
+            rows = await conn.fetch(sent)
+            claims = {row["event_id"]: row["processed_at"] for row in await conn.fetch(claimed)}
+            for row in rows:
                 stamps.setdefault(row["event_id"], [row["event_type"], row["created_at"], row["sent_at"], None])
-            inbox += await conn.fetch(claimed)
+                if row["cause"] in claims:
+                    spent = (row["created_at"] - claims[row["cause"]]).total_seconds() * 1000
+                    handled.setdefault(row["event_type"], []).append(spent)
+            inbox += [{"event_id": k, "processed_at": v} for k, v in claims.items()]
         finally:
             await conn.close()
+    for kind, spent in sorted(handled.items()):
+        p50, p99 = percentile(spent, 50), percentile(spent, 99)
+        print(f"  {kind}: its cause claimed->it committed p50 {p50:.0f} p99 {p99:.0f}")
     for row in inbox:
         if row["event_id"] in stamps:
             stamps[row["event_id"]][3] = row["processed_at"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,6 +23,7 @@ log = structlog.get_logger("sdo.relay")
 
 MIN_BACKOFF = 0.5
 MAX_BACKOFF = 10.0
+GAUGE_SECONDS = 1.0
 
 
 async def _wait(event: asyncio.Event, seconds: float) -> None:
@@ -53,6 +55,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._resume = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._gauged_at = 0.0
 
     def wake(self) -> None:
         """Called after a commit that wrote events, so they go out without waiting for the poll."""
@@ -97,8 +100,11 @@ class OutboxRelay:
                 backoff = min(backoff * 2, MAX_BACKOFF)
                 continue
             backoff = MIN_BACKOFF
-            await self._update_gauges()
-            if sent < self.batch_size:
+            caught_up = sent < self.batch_size
+            # Counting the backlog costs a scan of it: while draining a burst, at most once a second.
+            if caught_up or time.monotonic() - self._gauged_at >= GAUGE_SECONDS:
+                await self._update_gauges()
+            if caught_up:
                 await _wait(self._wake, self.poll_seconds)
 
     async def drain_once(self) -> int:
@@ -148,6 +154,7 @@ class OutboxRelay:
             await outbox.mark_failed(conn, failure[0], repr(failure[1]))
 
     async def _update_gauges(self) -> None:
+        self._gauged_at = time.monotonic()
         try:
             async with self.db.engine.connect() as conn:
                 count, age = await outbox.backlog(conn)
