@@ -56,6 +56,7 @@ class OutboxRelay:
         self._resume = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._gauged_at = 0.0
+        self._backlog_seen = 0
 
     def wake(self) -> None:
         """Called after a commit that wrote events, so they go out without waiting for the poll."""
@@ -101,8 +102,9 @@ class OutboxRelay:
                 continue
             backoff = MIN_BACKOFF
             caught_up = sent < self.batch_size
-            # Counting the backlog costs a scan of it: while draining a burst, at most once a second.
-            if caught_up or time.monotonic() - self._gauged_at >= GAUGE_SECONDS:
+            # Counting the backlog costs a query: at most once a second, unless it has just drained
+            # (a backlog last seen above 0 is counted again at once when the relay catches up).
+            if (caught_up and self._backlog_seen) or time.monotonic() - self._gauged_at >= GAUGE_SECONDS:
                 await self._update_gauges()
             if caught_up:
                 await _wait(self._wake, self.poll_seconds)
@@ -161,5 +163,6 @@ class OutboxRelay:
         except Exception as exc:  # the database may be the thing that is down
             log.warning("relay_gauges_failed", error=repr(exc)[:300])
             return
+        self._backlog_seen = count
         self.metrics.outbox_backlog.set(count)
         self.metrics.outbox_oldest_age.set(age)
