@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/profile.py status304       # the same with If-None-Match (304)
     .venv/bin/python benchmarks/profile.py feed            # a feed page of 100
     .venv/bin/python benchmarks/profile.py create          # POST /orders
+    .venv/bin/python benchmarks/profile.py relay           # a burst of outbox rows drained by the relay
     .venv/bin/python benchmarks/profile.py status --workers 2 --no-profile   # just the rate
 
 Starts the services as `sdo serve` on a fresh PostgreSQL database and RabbitMQ vhost (dropped at
@@ -32,6 +33,7 @@ from award_saga import AwardResult, award_round_trips  # noqa: E402
 from backends import Backends, sqlalchemy_url  # noqa: E402
 from load import LoadSettings, Target, drive  # noqa: E402
 from processes import stop, wait_ready  # noqa: E402
+from relay_throughput import raw_publishing, relay_drain  # noqa: E402
 from seed import gather_limited, published_order, verified_supplier  # noqa: E402
 from servers import sdo_serve  # noqa: E402
 from tokens import SECRET, bearer  # noqa: E402
@@ -170,10 +172,32 @@ def summarise(path: Path, top: int) -> None:
         print(f"{100 * count / total:6.1f}  {frame[:150]}")
 
 
+def _spy(pid: int, args: argparse.Namespace) -> subprocess.Popen[bytes]:
+    """``py-spy record`` of the process for ``--duration`` seconds, in the background."""
+    if shutil.which("py-spy") is None and not (Path(sys.executable).parent / "py-spy").exists():
+        raise SystemExit("py-spy is not installed: pip install py-spy")
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    command = [py_spy, "record", "-p", str(pid), "-o", str(args.output)]
+    command += ["-d", str(int(args.duration)), "-r", str(args.rate), "-f", args.format]
+    command += ["--subprocesses", "--gil", "--nonblocking"]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _report(spy: subprocess.Popen[bytes] | None, args: argparse.Namespace) -> None:
+    if spy is None:
+        return
+    spy.wait(timeout=args.duration + 60)
+    print(f"profile: {args.output}")
+    if args.format == "raw":
+        summarise(args.output, args.top)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenario", choices=["status", "status304", "feed", "order", "list", "create", "award"])
+    scenarios_ = ["status", "status304", "feed", "order", "list", "create", "award", "relay"]
+    parser.add_argument("scenario", choices=scenarios_)
     parser.add_argument("--awards", type=int, default=50, help="orders in the award round trip")
+    parser.add_argument("--relay-events", type=int, default=20_000, help="outbox rows in the relay burst")
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--orders", type=int, default=100, help="orders seeded")
@@ -207,6 +231,13 @@ def main() -> int:
                 )
                 asyncio.run(_hops(orders_dsn, suppliers_dsn))
                 return 0
+            if args.scenario == "relay":
+                spy = _spy(orders.process.pid, args) if not args.no_profile else None
+                drained = asyncio.run(relay_drain(orders_dsn, args.relay_events))
+                raw = asyncio.run(raw_publishing(amqp, args.relay_events, 100, one_at_a_time=False))
+                print(f"relay {drained.per_second:,.0f} events/s  raw batched {raw.per_second:,.0f} events/s")
+                _report(spy, args)
+                return 0
             try:
                 ids = asyncio.run(_seed(orders.url, args.orders))
             except SystemExit:
@@ -214,15 +245,7 @@ def main() -> int:
                 raise
             target = _target(args.scenario, orders.url, ids)
             drive(target, load, 2)  # warm-up
-            spy = None
-            if not args.no_profile:
-                if shutil.which("py-spy") is None and not (Path(sys.executable).parent / "py-spy").exists():
-                    raise SystemExit("py-spy is not installed: pip install py-spy")
-                py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-                command = [py_spy, "record", "-p", str(orders.process.pid), "-o", str(args.output)]
-                command += ["-d", str(int(args.duration)), "-r", str(args.rate), "-f", args.format]
-                command += ["--subprocesses", "--gil", "--nonblocking"]
-                spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            spy = _spy(orders.process.pid, args) if not args.no_profile else None
             before, threads = cpu_seconds(orders.process.pid), thread_cpu(orders.process.pid)
             result = drive(target, load)
             used = cpu_seconds(orders.process.pid) - before
@@ -234,11 +257,7 @@ def main() -> int:
                 f"p99 {result.p99_ms:.1f} ms  errors {result.errors}  "
                 f"server CPU {1e6 * used / max(result.requests, 1):,.0f} us/request"
             )
-            if spy is not None:
-                spy.wait(timeout=args.duration + 60)
-                print(f"profile: {args.output}")
-                if args.format == "raw":
-                    summarise(args.output, args.top)
+            _report(spy, args)
         finally:
             stop([orders, *([suppliers] if suppliers else [])])
     return 0

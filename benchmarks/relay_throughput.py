@@ -86,19 +86,20 @@ async def raw_publishing(amqp_url: str, events: int, batch_size: int, *, one_at_
     try:
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         exchange = await channel.get_exchange(EXCHANGE, ensure=True)
-        ids = [str(uuid4()) for _ in range(events)]
-        messages = [
-            aio_pika.Message(
-                _event_body(i),
-                message_id=i,
-                content_type="application/cloudevents+json",
-                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            )
-            for i in ids
-        ]
+        # Bodies and ids made beforehand (the relay reads them from its rows); each batch's messages are
+        # built in the timed loop, as the relay builds its own from the rows it read.
+        bodies = [(i, _event_body(i)) for i in (str(uuid4()) for _ in range(events))]
         marks: list[float] = []
         for start in range(0, events, batch_size):
-            batch = messages[start : start + batch_size]
+            batch = [
+                aio_pika.Message(
+                    body,
+                    message_id=i,
+                    content_type="application/cloudevents+json",
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                )
+                for i, body in bodies[start : start + batch_size]
+            ]
             if one_at_a_time:
                 for message in batch:
                     await exchange.publish(message, routing_key=ROUTING_KEY, mandatory=True)

@@ -49,24 +49,28 @@ def async_url(url: str) -> URL:
 # A plain asyncpg connection that broke (a restarted server, a cut connection): a read is tried once more.
 _CONNECTION_LOST = (asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.InterfaceError, OSError)
 PREPARED_POOL_SIZE = 5
+# The relay's batches: one being published, the one before it committing, the next being read.
+RELAY_POOL_SIZE = 3
 POOL_SIZE = 10
 POOL_OVERFLOW = 10
 
 
 async def _keep_session(_connection: asyncpg.Connection) -> None:
-    """Nothing to reset: these connections run single SELECTs and never change their session.
+    """Nothing to reset: these connections run single SELECTs or transactions their caller ends, and
+    never change their session.
 
     (asyncpg's default runs ``RESET ALL; UNLISTEN *; ...`` at every release: a round trip per read.)
     """
 
 
-class PreparedReads:
-    """The pollers' reads on PostgreSQL: one SQL statement each, prepared once per pooled connection.
+class PlainConnections:
+    """Plain asyncpg connections on PostgreSQL for the hottest statements: the pollers' reads and the
+    relay's batches, each SQL text prepared once per pooled connection (asyncpg's statement cache), no
+    SQLAlchemy session or pre-ping per call.
 
-    Plain asyncpg (its statement cache prepares each text once per connection), no SQLAlchemy
-    session, transaction or pre-ping per request: a read is a single SELECT, consistent on its own.
-    The pool is opened on first use. A connection found broken is dropped and the read tried once
-    more on another, so a restarted server costs no failed poll.
+    The pool is opened on first use. For a read (a single SELECT, consistent on its own), a connection
+    found broken is dropped and the read tried once more on another, so a restarted server costs no
+    failed poll. ``acquire``/``release`` hand out a connection for a transaction the caller ends.
     """
 
     def __init__(self, dsn: str, max_size: int = PREPARED_POOL_SIZE) -> None:
@@ -113,6 +117,17 @@ class PreparedReads:
             return [dict(row.items()) for row in rows]
         raise AssertionError("unreachable")
 
+    async def acquire(self) -> asyncpg.Connection:
+        return await (await self._acquire_pool()).acquire()
+
+    async def release(self, connection: asyncpg.Connection) -> None:
+        """Back to the pool; the caller has committed or rolled back (the release resets nothing)."""
+        pool = self._pool
+        if pool is None:
+            await connection.close()
+        else:
+            await pool.release(connection)
+
     async def close(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:
@@ -147,12 +162,15 @@ class Database:
             _configure_sqlite(self.engine)
         else:
             _ping_on_checkout(self.engine)
-        # PostgreSQL: the pollers' prepared statements on plain asyncpg connections (None on SQLite,
-        # where the single-statement engine serves them).
-        self.prepared: PreparedReads | None = None
+        # PostgreSQL: the pollers' prepared statements and the relay's batches on plain asyncpg
+        # connections, two pools so a burst of one never waits for the other (None on SQLite, where
+        # the single-statement engine serves the reads and the relay uses the engine).
+        self.prepared: PlainConnections | None = None
+        self.relay_connections: PlainConnections | None = None
         if self.is_postgres:
-            plain = self.url.set(drivername="postgresql")
-            self.prepared = PreparedReads(plain.render_as_string(hide_password=False))
+            plain = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self.prepared = PlainConnections(plain)
+            self.relay_connections = PlainConnections(plain, RELAY_POOL_SIZE)
 
     def _ensure_sqlite_dir(self) -> None:
         database = self.url.database
@@ -175,8 +193,9 @@ class Database:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
-        if self.prepared is not None:
-            await self.prepared.close()
+        for plain in (self.prepared, self.relay_connections):
+            if plain is not None:
+                await plain.close()
         await self.engine.dispose()
 
 

@@ -65,11 +65,24 @@ async def add(session: AsyncSession, events: list[CloudEvent]) -> None:
     await session.execute(insert(outbox), rows_of(events))
 
 
-def unsent_query(limit: int, *, lock: bool) -> Select[tuple[int, str, str, bytes]]:
+def unsent_query(limit: int) -> Select[tuple[int, str, str, bytes]]:
+    """The oldest unsent rows (SQLite, one process; on PostgreSQL the relay runs UNSENT_LOCKED_SQL)."""
     query = select(outbox.c.id, outbox.c.event_id, outbox.c.routing_key, outbox.c.body)
-    query = query.where(outbox.c.sent_at.is_(None)).order_by(outbox.c.id).limit(limit)
-    # Replicas on PostgreSQL each take rows no other replica holds.
-    return query.with_for_update(skip_locked=True) if lock else query
+    return query.where(outbox.c.sent_at.is_(None)).order_by(outbox.c.id).limit(limit)
+
+
+# The relay's statements on PostgreSQL, on plain asyncpg connections (``Database.relay_connections``):
+# ``unsent_query`` locked SKIP LOCKED (replicas each take rows no other replica holds), ``mark_sent``
+# and ``mark_failed``, with the ids as one array.
+# clock_timestamp, not now(): sent_at is when the confirms were in, not when the batch was read.
+UNSENT_LOCKED_SQL = (
+    f"SELECT id, event_id, routing_key, body FROM {outbox.name} WHERE sent_at IS NULL "
+    "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"
+)
+MARK_SENT_SQL = (
+    f"UPDATE {outbox.name} SET sent_at = clock_timestamp(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])"
+)
+MARK_FAILED_SQL = f"UPDATE {outbox.name} SET attempts = attempts + 1, last_error = $2 WHERE id = $1"
 
 
 async def mark_sent(conn: AsyncConnection | AsyncSession, ids: list[int]) -> None:

@@ -226,49 +226,66 @@ class RabbitMQTransport(Transport):
 
     # -- publish --------------------------------------------------------------------------------
 
-    async def publish(self, routing_key: str, body: bytes, *, message_id: str, content_type: str) -> None:
+    def _publishing_exchange(self) -> AbstractRobustExchange:
         exchange, channel = self._exchange, self._publish_channel
         if exchange is None or channel is None:
             raise PublishError("not connected to the broker")
         if channel.is_closed:
             # Fail at once instead of waiting for the connection to come back.
             raise PublishError(self._last_error or "publish channel closed; reopening")
-        message = aio_pika.Message(
-            body,
-            message_id=message_id,
-            content_type=content_type,
+        return exchange
+
+    async def _confirmed(self, exchange: AbstractRobustExchange, message: Outgoing) -> None:
+        """Send one message and wait for its confirm; the caller bounds the wait."""
+        outgoing = aio_pika.Message(
+            message.body,
+            message_id=message.message_id,
+            content_type=message.content_type,
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             user_id=self.user,
         )
         try:
-            # The outer timeout matters: a robust channel waits for the connection before it publishes.
-            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow the relay's cancellation.
-            async with asyncio.timeout(self.publish_timeout + 1):
-                confirmation = await exchange.publish(
-                    message, routing_key=routing_key, mandatory=True, timeout=self.publish_timeout
-                )
+            confirmation = await exchange.publish(outgoing, routing_key=message.routing_key, mandatory=True)
         except DeliveryError as exc:  # nack (e.g. queue full: reject-publish) or returned as unroutable
-            raise PublishError(f"broker refused {routing_key}: {exc!r}") from exc
-        except CONNECT_ERRORS as exc:  # timeout, channel or connection lost mid-publish
-            raise PublishError(f"publish of {routing_key} failed: {exc!r}") from exc
+            raise PublishError(f"broker refused {message.routing_key}: {exc!r}") from exc
+        except CONNECT_ERRORS as exc:  # channel or connection lost mid-publish
+            raise PublishError(f"publish of {message.routing_key} failed: {exc!r}") from exc
         if not isinstance(confirmation, aiormq.spec.Basic.Ack):
-            raise PublishError(f"publish of {routing_key} not confirmed: {confirmation!r}")
+            raise PublishError(f"publish of {message.routing_key} not confirmed: {confirmation!r}")
+
+    async def publish(self, routing_key: str, body: bytes, *, message_id: str, content_type: str) -> None:
+        _, error = await self.publish_batch([Outgoing(routing_key, body, message_id, content_type)])
+        if error is not None:
+            raise error
 
     async def publish_batch(
         self, messages: Sequence[Outgoing], around: Around = untraced
     ) -> tuple[int, Exception | None]:
         """Pipelined: every message is sent in order at once, then their confirms are awaited together
-        (one wait for the broker per batch instead of one per message). Only the confirmed run from the
-        first message on counts; the caller publishes the rest again (the consumers' inbox skips a copy
-        the broker had confirmed)."""
+        (one wait for the broker per batch instead of one per message), the whole bounded by
+        ``publish_timeout`` (a robust channel would otherwise wait for a lost connection to return).
+        Only the confirmed run from the first message on counts; the caller publishes the rest again
+        (the consumers' inbox skips a copy the broker had confirmed)."""
+        try:
+            exchange = self._publishing_exchange()
+        except PublishError as exc:
+            return 0, exc
+        confirmed = [False] * len(messages)
 
-        async def one(message: Outgoing) -> None:
+        async def one(index: int, message: Outgoing) -> None:
             with around(message):
-                await self.publish(
-                    message.routing_key, message.body, message_id=message.message_id, content_type=message.content_type
-                )
+                await self._confirmed(exchange, message)
+            confirmed[index] = True
 
-        outcomes = await asyncio.gather(*(one(m) for m in messages), return_exceptions=True)
+        try:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow the relay's cancellation.
+            async with asyncio.timeout(self.publish_timeout):
+                outcomes = await asyncio.gather(*(one(i, m) for i, m in enumerate(messages)), return_exceptions=True)
+        except TimeoutError:
+            first_unconfirmed = confirmed.index(False) if False in confirmed else len(messages)
+            return first_unconfirmed, PublishError(
+                f"publish of {messages[first_unconfirmed].routing_key} not confirmed within {self.publish_timeout:g} s"
+            )
         for index, outcome in enumerate(outcomes):
             if isinstance(outcome, BaseException):
                 if not isinstance(outcome, Exception):
