@@ -53,6 +53,39 @@ class Run:
         print(f"    {result.per_second:,.0f} req/s  p50 {result.p50_ms:.1f} ms  p99 {result.p99_ms:.1f} ms", flush=True)
         return row, result
 
+    def drive_in_turn(self, scenarios: list[tuple[str, Target, str]], rounds: int) -> list[Row]:
+        """Measure each scenario ``rounds`` times, taking them in turn round after round, so a machine that
+        gets busier or quieter during the run moves them all alike; each row has the mean of its rounds."""
+        measured: dict[str, list[LoadResult]] = {name: [] for name, _, _ in scenarios}
+        for round_no in range(1, rounds + 1):
+            for name, target, _ in scenarios:
+                print(f"  {name} (round {round_no} of {rounds}) ...", flush=True)
+                result = measure(target, self.load)
+                measured[name].append(result)
+                print(f"    {result.per_second:,.0f} req/s  p99 {result.p99_ms:.1f} ms", flush=True)
+        rows = []
+        for name, _, note in scenarios:
+            results = measured[name]
+            if rounds > 1:
+                each = ", ".join(f"{r.per_second:,.0f}" for r in results)
+                note = f"{note}; mean of {rounds} rounds ({each} req/s) taken in turn with the others".lstrip("; ")
+            unexpected = [r.last_unexpected for r in results if r.last_unexpected is not None]
+            if unexpected:
+                note = f"{note}; last unexpected status {unexpected[-1]}".lstrip("; ")
+            row = Row(
+                name,
+                statistics.fmean(r.per_second for r in results),
+                statistics.fmean(r.p50_ms for r in results),
+                statistics.fmean(r.p99_ms for r in results),
+                basis="bare",
+                errors=sum(r.errors for r in results),
+                note=note,
+            )
+            self.rows.append(row)
+            self.load_commands.append((name, results[-1].command))
+            rows.append(row)
+        return rows
+
     def bare(self, name: str, target: Target) -> None:
         _row, result = self.drive(name, target, basis="")
         self.bare_rates.append(result.per_second)

@@ -57,12 +57,14 @@ NOTES = [
     "Relay: N outbox rows committed at once into the orders database while the service runs; events/s "
     "counts the rows after the first batch over the time from the first batch's `sent_at` to the last's, "
     "so the wait for the relay's poll is left out. Raw aio-pika publishes the same bodies persistent, "
-    "mandatory and confirmed to `sdo.events` (routed to `sdo.unrouted`, as the relay's are), timed the "
-    "same way.",
-    "1,000 and 1,000,000 orders: a separate orders service on a fresh database; one order created and "
-    "published over the API, copied in `orders` and `order_changes` with `INSERT ... SELECT "
+    "mandatory and confirmed to `sdo.events` (routed to `sdo.unrouted`, as the relay's are), each batch's "
+    "messages built in the timed loop as the relay builds its own from the rows it read, timed the same way.",
+    "1,000 and 1,000,000 orders: two more orders services, each on a fresh database of its own; one order "
+    "created and published over the API, copied in `orders` and `order_changes` with `INSERT ... SELECT "
     "generate_series`, then `VACUUM (ANALYZE)` and `CHECKPOINT`, so no autovacuum or checkpoint of the "
-    "copy runs during the measurement. /status reads 1,000 ids spread over the table in turn. That service runs "
+    "copy runs during the measurement. /status reads 1,000 ids spread over the table in turn. Both services "
+    "run at once and are measured in turn, twice (1,000, then 1,000,000, then again), each row the mean of "
+    "its two rounds, so the machine's drift over the run does not pass for the table's size. They run "
     "with `SDO_POLL_CACHE=false`, so these rows measure the database's path.",
     "Elsewhere the orders service runs as deployed (`SDO_POLL_CACHE` on): nothing is written while the "
     "/status and feed scenarios run, so after the first round their answers come from the service's memory "

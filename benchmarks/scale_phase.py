@@ -9,8 +9,8 @@ import scenarios
 from backends import Backends, sqlalchemy_url
 from bulk_orders import grow_orders, sample_ids
 from harness import Run
-from processes import stop, wait_ready
-from results import Row
+from load import Target
+from processes import Server, stop, wait_ready
 from seed import published_order
 from servers import sdo_serve
 from tokens import SECRET, bearer
@@ -21,35 +21,46 @@ async def _template(orders: str) -> str:
         return await published_order(client, orders)
 
 
-def at_scale(run: Run, backends: Backends) -> None:
-    dsn = backends.database("scale")
+def _service(run: Run, backends: Backends, total: int) -> tuple[Server, list[str]]:
+    """An orders service on a database of its own, grown to ``total`` orders; with ids to poll."""
+    dsn = backends.database(f"scale{total}")
     # The database's path, not the answers kept in memory: the rows are copied in behind the service's back.
     no_cache = {"SDO_POLL_CACHE": "false"}
-    orders = sdo_serve(
-        "orders", sqlalchemy_url(dsn), backends.vhost("scale"), SECRET, run.log_dir, "orders-scale", no_cache
-    )
+    amqp = backends.vhost(f"scale{total}")
+    orders = sdo_serve("orders", sqlalchemy_url(dsn), amqp, SECRET, run.log_dir, f"orders-scale-{total}", no_cache)
     run.started(orders)
+    wait_ready(orders, "/readyz")
+    template = asyncio.run(_template(orders.url))
+    print(f"  {total:,} orders in the database ...", flush=True)
+    asyncio.run(grow_orders(dsn, template, total))
+    return orders, asyncio.run(sample_ids(dsn, min(1_000, total)))
+
+
+def at_scale(run: Run, backends: Backends) -> None:
+    """/status and a feed page against a service of 1,000 orders and (``--million``) one of 1,000,000,
+    both running at once and measured in turn, twice, so the machine's drift does not pass for the
+    table's size."""
+    sizes = [1_000, 1_000_000] if run.options.million else [1_000]
+    services: dict[int, tuple[Server, list[str]]] = {}
+    reader = bearer("integration")
     try:
-        wait_ready(orders, "/readyz")
-        template = asyncio.run(_template(orders.url))
-        sizes = [1_000, 1_000_000] if run.options.million else [1_000]
-        first: dict[str, Row] = {}
-        reader = bearer("integration")
         for total in sizes:
-            print(f"  {total:,} orders in the database ...", flush=True)
-            asyncio.run(grow_orders(dsn, template, total))
-            ids = asyncio.run(sample_ids(dsn, min(1_000, total)))
-            label = f"{total:,} orders"
-            status, _ = run.drive(
-                f"GET /orders/{{id}}/status, {label}",
-                scenarios.status(orders.url, ids, reader),
-                f"{len(ids)} orders spread over the table, in turn",
+            services[total] = _service(run, backends, total)
+        wanted: list[tuple[str, Target, str]] = []
+        for total, (orders, ids) in services.items():
+            spread = f"{len(ids)} orders spread over the table, in turn"
+            wanted.append(
+                (f"GET /orders/{{id}}/status, {total:,} orders", scenarios.status(orders.url, ids, reader), spread)
             )
-            feed, _ = run.drive(f"GET /orders/changes page of 100, {label}", scenarios.feed_page(orders.url))
-            for key, row in (("status", status), ("feed", feed)):
-                if key in first and first[key].rate and row.rate:
-                    row.note = f"{row.note}; {row.rate / first[key].rate:.2f}x the 1,000-order rate".lstrip("; ")
-                first.setdefault(key, row)
+        for total, (orders, _ids) in services.items():
+            wanted.append((f"GET /orders/changes page of 100, {total:,} orders", scenarios.feed_page(orders.url), ""))
+        rows = run.drive_in_turn(wanted, 2 if len(sizes) > 1 else 1)
+        by_size = len(sizes)
+        for first, row in zip(rows[::by_size], rows[by_size - 1 :: by_size], strict=True):
+            if row is not first and first.rate and row.rate:
+                row.note = f"{row.note}; {row.rate / first.rate:.2f}x the 1,000-order rate".lstrip("; ")
     finally:
-        stop([orders])
-        run.servers.remove(orders)
+        running = [orders for orders, _ in services.values()]
+        stop(running)
+        for orders in running:
+            run.servers.remove(orders)
