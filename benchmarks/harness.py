@@ -18,6 +18,7 @@ class Options:
     smoke: bool
     awards: int
     award_callers: int
+    award_rate: float
     inspections: int
     relay_events: int
     relay_batch: int

@@ -56,10 +56,10 @@ def _target(name: str, url: str, ids: list[str]) -> Target:
     raise SystemExit(f"unknown scenario {name}")
 
 
-async def _awards(orders: str, suppliers: str, count: int) -> AwardResult:
+async def _awards(orders: str, suppliers: str, count: int, rate: float | None) -> AwardResult:
     async with httpx.AsyncClient(timeout=60) as client:
         supplier_id = await verified_supplier(client, suppliers)
-        return await award_round_trips(client, orders, supplier_id, count, 1)
+        return await award_round_trips(client, orders, supplier_id, count, 1, rate)
 
 
 async def _hops(orders_dsn: str, suppliers_dsn: str) -> None:
@@ -197,6 +197,7 @@ def main() -> int:
     scenarios_ = ["status", "status304", "feed", "order", "list", "create", "award", "relay"]
     parser.add_argument("scenario", choices=scenarios_)
     parser.add_argument("--awards", type=int, default=50, help="orders in the award round trip")
+    parser.add_argument("--award-rate", type=float, help="award calls per second (default: back to back)")
     parser.add_argument("--relay-events", type=int, default=20_000, help="outbox rows in the relay burst")
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--connections", type=int, default=32)
@@ -224,12 +225,19 @@ def main() -> int:
             wait_ready(orders, "/readyz")
             if suppliers is not None:
                 wait_ready(suppliers, "/readyz")
-                trips = asyncio.run(_awards(orders.url, suppliers.url, args.awards))
+                # The suppliers process decides each award: sampled while the awards run.
+                spy = _spy(suppliers.process.pid, args) if not args.no_profile else None
+                before = {p.name: cpu_seconds(p.process.pid) for p in (orders, suppliers)}
+                trips = asyncio.run(_awards(orders.url, suppliers.url, args.awards, args.award_rate))
                 print(
                     f"award round trip: p50 {trips.p50_ms:.0f} ms  p99 {trips.p99_ms:.0f} ms  "
                     f"({args.awards} orders, {trips.awards_per_second:.0f} awards/s)"
                 )
+                for served in (orders, suppliers):
+                    spent = cpu_seconds(served.process.pid) - before[served.name]
+                    print(f"  {served.name} CPU {1000 * spent / args.awards:.1f} ms per award (seeding included)")
                 asyncio.run(_hops(orders_dsn, suppliers_dsn))
+                _report(spy, args)
                 return 0
             if args.scenario == "relay":
                 spy = _spy(orders.process.pid, args) if not args.no_profile else None

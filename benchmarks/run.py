@@ -49,9 +49,12 @@ NOTES = [
     "that got busier during the run shows as two different bare rows.",
     "`POST /orders` is compared with the naive app: one asyncpg transaction inserting the order row and "
     "an outbox row (no history, feed, audit or idempotency rows). Every body is new; no Idempotency-Key.",
-    "Award round trip: orders published, then awarded one call at a time without waiting for the saga; "
-    "the time from the `award_pending` entry to the `contracted` entry of each order's /history "
-    "(orders → suppliers → orders over the bus).",
+    "Award round trip: the time from the `award_pending` entry to the `contracted` entry of each order's "
+    "/history (orders → suppliers → orders over the bus), over two sets of published orders. Paced: an "
+    "award call started every 1/rate seconds whether or not the saga of the one before has finished, as "
+    "awards arrive in service. Back to back: the next award call as soon as the last one answers, never "
+    "waiting for the saga, so the calls come faster than the sagas finish on this machine and the figure "
+    "is the saga's capacity (a queue grows for the whole run), not its latency.",
     "Measurements: orders of 500,001 units submitted for inspection (ISO 2859-1 level II, letter Q, a "
     "sample of 1,250), requests spread over those inspections with a new unit serial each.",
     "Relay: N outbox rows committed at once into the orders database while the service runs; events/s "
@@ -84,7 +87,8 @@ def parse() -> tuple[Options, LoadSettings, list[str], str | None]:
     parser.add_argument("--warmup", type=float, help="seconds of uncounted load before each (default 2; smoke 0)")
     parser.add_argument("--load", choices=["auto", "wrk", "python"], default="auto", help="load generator")
     parser.add_argument("--awards", type=int, help="orders in the award round trip (default 100; smoke 5)")
-    parser.add_argument("--award-callers", type=int, default=1, help="award calls in flight at a time")
+    parser.add_argument("--award-callers", type=int, default=1, help="award calls in flight at a time, back to back")
+    parser.add_argument("--award-rate", type=float, default=10.0, help="award calls per second, paced (default 10)")
     parser.add_argument("--inspections", type=int, help="open inspections to measure into (default 8; smoke 1)")
     parser.add_argument("--relay-events", type=int, help="outbox rows in the relay burst (default 5000; smoke 300)")
     parser.add_argument("--relay-batch", type=int, default=100, help="batch of the raw publisher (the relay's)")
@@ -105,6 +109,7 @@ def parse() -> tuple[Options, LoadSettings, list[str], str | None]:
         smoke=smoke,
         awards=args.awards or (5 if smoke else 100),
         award_callers=args.award_callers,
+        award_rate=args.award_rate,
         inspections=args.inspections or (1 if smoke else 8),
         relay_events=args.relay_events or (300 if smoke else 5000),
         relay_batch=args.relay_batch,
