@@ -56,10 +56,12 @@ class Run:
 
     def drive_in_turn(self, scenarios: list[tuple[str, Target, str]], rounds: int) -> list[Row]:
         """Measure each scenario ``rounds`` times, taking them in turn round after round, so a machine that
-        gets busier or quieter during the run moves them all alike; each row has the mean of its rounds."""
+        gets busier or quieter during the run moves them all alike; each row has the mean of its rounds.
+        Every other round goes in reverse order (A B, B A, ...), so neither of two scenarios measured side
+        by side is always the one measured first."""
         measured: dict[str, list[LoadResult]] = {name: [] for name, _, _ in scenarios}
         for round_no in range(1, rounds + 1):
-            for name, target, _ in scenarios:
+            for name, target, _ in scenarios if round_no % 2 else scenarios[::-1]:
                 print(f"  {name} (round {round_no} of {rounds}) ...", flush=True)
                 result = measure(target, self.load)
                 measured[name].append(result)

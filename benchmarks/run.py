@@ -66,8 +66,9 @@ NOTES = [
     "created and published over the API, copied in `orders` and `order_changes` with `INSERT ... SELECT "
     "generate_series`, then `VACUUM (ANALYZE)` and `CHECKPOINT`, so no autovacuum or checkpoint of the "
     "copy runs during the measurement. /status reads 1,000 ids spread over the table in turn. Both services "
-    "run at once and are measured in turn, twice (1,000, then 1,000,000, then again), each row the mean of "
-    "its two rounds, so the machine's drift over the run does not pass for the table's size. They run "
+    "run at once and are measured in turn, four rounds (1,000 then 1,000,000; 1,000,000 then 1,000; and "
+    "again), each row the mean of its four rounds, so neither the machine's drift over the run nor being "
+    "measured first passes for the table's size. They run "
     "with `SDO_POLL_CACHE=false`, so these rows measure the database's path.",
     "Elsewhere the orders service runs as deployed (`SDO_POLL_CACHE` on): nothing is written while the "
     "/status and feed scenarios run, so after the first round their answers come from the service's memory "
