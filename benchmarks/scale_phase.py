@@ -41,8 +41,8 @@ def _service(run: Run, backends: Backends, total: int) -> tuple[Server, list[str
 
 def at_scale(run: Run, backends: Backends) -> None:
     """/status and a feed page against a service of 1,000 orders and (``--million``) one of 1,000,000,
-    both running at once and measured in turn, four times (every other round in reverse order), so the machine's drift does not pass for the
-    table's size."""
+    both running at once and measured in turn, four times (every other round in reverse order), so the
+    machine's drift does not pass for the table's size."""
     sizes = [1_000, 1_000_000] if run.options.million else [1_000]
     services: dict[int, tuple[Server, list[str]]] = {}
     reader = bearer("integration")
