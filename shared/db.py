@@ -48,7 +48,14 @@ def async_url(url: str) -> URL:
 
 # A plain asyncpg connection that broke (a restarted server, a cut connection): a read is tried once more.
 _CONNECTION_LOST = (asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.InterfaceError, OSError)
-PREPARED_POOL_SIZE = 5
+# The pollers' reads: statements whose best plan is the same whatever their parameters (a unique key,
+# a keyset page on the index that gives its order) run on generic plans. Left to choose, PostgreSQL
+# re-plans a feed page at every call once the table is big (LIMIT $2 makes the generic plan look
+# dear), which cost 50 us a page at a million rows. A statement whose plan does depend on them (a
+# supplier's page: few rows or most of the table) keeps PostgreSQL's choice, on a pool of its own.
+PREPARED_POOL_SIZE = 3
+CUSTOM_PLAN_POOL_SIZE = 2
+GENERIC_PLANS = {"plan_cache_mode": "force_generic_plan"}
 # The relay's batches: one being published, the one before it committing, the next being read.
 RELAY_POOL_SIZE = 3
 POOL_SIZE = 10
@@ -73,9 +80,12 @@ class PlainConnections:
     failed poll. ``acquire``/``release`` hand out a connection for a transaction the caller ends.
     """
 
-    def __init__(self, dsn: str, max_size: int = PREPARED_POOL_SIZE) -> None:
+    def __init__(
+        self, dsn: str, max_size: int = PREPARED_POOL_SIZE, server_settings: dict[str, str] | None = None
+    ) -> None:
         self.dsn = dsn
         self.max_size = max_size
+        self.server_settings = server_settings
         self._pool: asyncpg.Pool | None = None
         self._opening: asyncio.Lock | None = None
 
@@ -87,7 +97,11 @@ class PlainConnections:
         async with self._opening:
             if self._pool is None:
                 self._pool = await asyncpg.create_pool(
-                    self.dsn, min_size=1, max_size=self.max_size, reset=_keep_session
+                    self.dsn,
+                    min_size=1,
+                    max_size=self.max_size,
+                    reset=_keep_session,
+                    server_settings=self.server_settings,
                 )
         return self._pool
 
@@ -162,14 +176,17 @@ class Database:
             _configure_sqlite(self.engine)
         else:
             _ping_on_checkout(self.engine)
-        # PostgreSQL: the pollers' prepared statements and the relay's batches on plain asyncpg
-        # connections, two pools so a burst of one never waits for the other (None on SQLite, where
+        # PostgreSQL: the pollers' prepared statements (generic plans; custom where the plan depends on
+        # the parameters) and the relay's batches on plain asyncpg connections, pools of their own so a
+        # burst of one never waits for another (None on SQLite, where
         # the single-statement engine serves the reads and the relay uses the engine).
         self.prepared: PlainConnections | None = None
+        self.prepared_custom: PlainConnections | None = None
         self.relay_connections: PlainConnections | None = None
         if self.is_postgres:
             plain = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
-            self.prepared = PlainConnections(plain)
+            self.prepared = PlainConnections(plain, PREPARED_POOL_SIZE, GENERIC_PLANS)
+            self.prepared_custom = PlainConnections(plain, CUSTOM_PLAN_POOL_SIZE)
             self.relay_connections = PlainConnections(plain, RELAY_POOL_SIZE)
 
     def _ensure_sqlite_dir(self) -> None:
@@ -193,7 +210,7 @@ class Database:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
-        for plain in (self.prepared, self.relay_connections):
+        for plain in (self.prepared, self.prepared_custom, self.relay_connections):
             if plain is not None:
                 await plain.close()
         await self.engine.dispose()

@@ -238,7 +238,9 @@ async def poll_changes(db: Database, after: int, limit: int, supplier_scope: UUI
     if supplier_scope is None:
         found = await db.prepared.fetchrow(_CHANGES_SQL[False], after, limit)
     else:
-        found = await db.prepared.fetchrow(_CHANGES_SQL[True], after, limit, supplier_scope)
+        # A supplier's page is best read by its own index or by seq, as its rows are few or many.
+        assert db.prepared_custom is not None  # both pools exist on PostgreSQL
+        found = await db.prepared_custom.fetchrow(_CHANGES_SQL[True], after, limit, supplier_scope)
     assert found is not None  # an aggregate answers one row
     last_seq = found["last_seq"] if found["count"] else after
     body = b'{"changes":' + found["changes"].encode() + b',"last_seq":' + str(last_seq).encode() + b"}"
