@@ -64,10 +64,8 @@ async def _seed(run: Run, urls: dict[str, str]) -> tuple[list[str], list[str], s
         callers = options.award_callers
         print(f"  awarding {options.awards} orders back to back ...", flush=True)
         flat_out = await award_round_trips(client, urls["orders"], supplier_id, options.awards, callers)
-        note = (
-            f"{options.awards} orders, {callers} award call(s) in flight ({flat_out.awards_per_second:.0f} awards/s), "
-        )
-        note += "never waiting for the saga: its capacity, not its latency"
+        note = f"{options.awards} orders, {callers} award call(s) in flight ({flat_out.awards_per_second:.0f} awards/s)"
+        note += ", never waiting for the saga: its capacity, not its latency"
         label = "award → contracted (2 hops), back to back"
         run.rows.append(Row(label, None, flat_out.p50_ms, flat_out.p99_ms, note=note))
         print(f"    p50 {flat_out.p50_ms:.0f} ms  p99 {flat_out.p99_ms:.0f} ms", flush=True)

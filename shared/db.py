@@ -80,9 +80,7 @@ class PlainConnections:
     failed poll. ``acquire``/``release`` hand out a connection for a transaction the caller ends.
     """
 
-    def __init__(
-        self, dsn: str, max_size: int = PREPARED_POOL_SIZE, server_settings: dict[str, str] | None = None
-    ) -> None:
+    def __init__(self, dsn: str, max_size: int, server_settings: dict[str, str] | None = None) -> None:
         self.dsn = dsn
         self.max_size = max_size
         self.server_settings = server_settings
@@ -178,8 +176,8 @@ class Database:
             _ping_on_checkout(self.engine)
         # PostgreSQL: the pollers' prepared statements (generic plans; custom where the plan depends on
         # the parameters) and the relay's batches on plain asyncpg connections, pools of their own so a
-        # burst of one never waits for another (None on SQLite, where
-        # the single-statement engine serves the reads and the relay uses the engine).
+        # burst of one never waits for another (None on SQLite, where the single-statement engine
+        # serves the reads and the relay uses the engine).
         self.prepared: PlainConnections | None = None
         self.prepared_custom: PlainConnections | None = None
         self.relay_connections: PlainConnections | None = None
