@@ -22,7 +22,6 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
 import structlog
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database
@@ -155,16 +154,19 @@ class CommitSignal:
 
 
 class _Participant:
-    """One unit of work's part: NOTIFY in the transaction (PostgreSQL), wake the process after commit."""
+    """One unit of work's part: NOTIFY in the transaction (PostgreSQL; the unit of work sends it with
+    its writer lock), wake the process after commit."""
 
     def __init__(self, signal: CommitSignal) -> None:
         self.signal = signal
         self.wrote = False
 
+    @property
+    def notifies(self) -> str | None:
+        return self.signal.channel if self.signal.db.is_postgres else None
+
     async def at_commit(self, session: AsyncSession, events: Sequence[CloudEvent]) -> None:
         self.wrote = True
-        if self.signal.db.is_postgres:
-            await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": self.signal.channel})
 
     def committed(self) -> None:
         if self.wrote:

@@ -31,9 +31,15 @@ class CommitParticipant(Protocol):
     """Writes rows of its own in the transaction at commit, and hears that it committed.
 
     ``at_commit`` runs under the writer lock after the outbox and audit rows of a transaction that
-    wrote any (webhook deliveries for its events, a change notification); ``committed`` runs after
-    every successful commit. A unit of work gets fresh participants, so they may keep state.
+    wrote any (webhook deliveries for its events); ``committed`` runs after every successful commit.
+    ``notifies`` names a PostgreSQL channel to NOTIFY in such a transaction (or None): the unit of
+    work sends it with the writer lock, one round trip for both, and NOTIFY is delivered at commit
+    whenever in the transaction it was sent. A unit of work gets fresh participants, so they may
+    keep state.
     """
+
+    @property
+    def notifies(self) -> str | None: ...
 
     async def at_commit(self, session: AsyncSession, events: Sequence[CloudEvent]) -> None: ...
 
@@ -126,7 +132,10 @@ class UnitOfWork:
     async def _lock_writers(self) -> None:
         if self.db.is_postgres:
             key = zlib.crc32(f"sdo-writers:{self.source}".encode())
-            await self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+            channels = [channel for p in self._participants if (channel := p.notifies)]
+            notify = "".join(f", pg_notify(:c{i}, '')" for i in range(len(channels)))
+            params: dict[str, Any] = {"k": key, **{f"c{i}": channel for i, channel in enumerate(channels)}}
+            await self.session.execute(text(f"SELECT pg_advisory_xact_lock(:k){notify}"), params)
         # SQLite: the write session began with BEGIN IMMEDIATE, so this transaction is the only writer.
 
     async def commit(self) -> None:

@@ -48,6 +48,10 @@ class WebhookFanOut:
         self._wake = wake
         self.wrote = 0
 
+    @property
+    def notifies(self) -> None:
+        return None
+
     async def at_commit(self, session: AsyncSession, events: Sequence[CloudEvent]) -> None:
         if not events:
             return
