@@ -128,7 +128,16 @@ _PG_OUTBOX = """
 INSERT INTO sdo_outbox (event_id, event_type, routing_key, body, created_at, attempts)
 SELECT *, 0 FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::bytea[], $5::timestamptz[])
 """
-_PG_HEAD = "SELECT seq, hash FROM sdo_audit_head WHERE id = 1"
+# PostgreSQL: the service's writer lock is the head row, locked FOR UPDATE and read in the same
+# statement (READ COMMITTED hands back the version the writer before committed), with the commit
+# signal's NOTIFY (delivered at commit). At the first write of a database the row is made, locked too.
+_NOTIFY = "(SELECT count(pg_notify(channel, '')) FROM unnest($1::text[]) AS channel)"
+_PG_LOCK_HEAD = f"SELECT seq, hash, {_NOTIFY} FROM sdo_audit_head WHERE id = 1 FOR UPDATE"
+_PG_MAKE_HEAD = f"""
+INSERT INTO sdo_audit_head (id, seq, hash) VALUES (1, 0, $2)
+ON CONFLICT (id) DO UPDATE SET seq = sdo_audit_head.seq
+RETURNING seq, hash, {_NOTIFY}
+"""
 _OUTBOX_COLUMNS = ("event_id", "event_type", "routing_key", "body", "created_at")
 
 
@@ -153,47 +162,82 @@ def _chain(records: list[AuditRecord], seq: int, prev: str) -> list[dict[str, An
     return rows
 
 
+@dataclass(frozen=True)
+class Head:
+    """The chain's last entry (``seq`` 0 and ``GENESIS`` before the first), as read under the writer lock."""
+
+    seq: int
+    hash: str
+
+
+async def lock_writers(session: AsyncSession, notify: Collection[str] = ()) -> Head:
+    """PostgreSQL: take the service's writer lock (the head row) and read the head, in one round trip.
+
+    Every writer of the database takes it at commit, so the audit chain, the outbox order and any
+    feed sequence follow commit order, across replicas. ``notify`` channels are sent in the same
+    statement. (SQLite has one writer at a time already: the write session began with BEGIN IMMEDIATE.)
+    """
+    raw = await _raw_connection(session)
+    channels = list(notify)
+    head = await raw.fetchrow(_PG_LOCK_HEAD, channels)
+    if head is None:
+        head = await raw.fetchrow(_PG_MAKE_HEAD, channels, GENESIS)
+        assert head is not None  # RETURNING of an upsert answers one row
+    return Head(int(head["seq"]), str(head["hash"]))
+
+
 async def append(
-    session: AsyncSession, records: list[AuditRecord], *, outbox_rows: list[dict[str, Any]] | None = None
+    session: AsyncSession,
+    records: list[AuditRecord],
+    *,
+    outbox_rows: list[dict[str, Any]] | None = None,
+    head: Head | None = None,
 ) -> None:
     """Chain ``records`` after the current head. The caller holds the writer lock.
 
     ``outbox_rows`` (the transaction's events) are written with them: on PostgreSQL the entries, the
-    outbox rows and the new head go in one prepared statement on the session's own connection.
+    outbox rows and the new head go in one prepared statement on the session's own connection, after
+    ``head`` (from ``lock_writers``).
     """
     outbox_rows = outbox_rows or []
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await _append_postgres(session, records, outbox_rows)
+        if head is None:
+            raise ValueError("on PostgreSQL the head comes from lock_writers, read under the lock")
+        await _append_postgres(session, records, outbox_rows, head)
         return
     if outbox_rows:
         await session.execute(insert(shared_outbox()), outbox_rows)
     if not records:
         return
-    head = (await session.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1))).first()
-    seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
+    row = (await session.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1))).first()
+    seq, prev = (row.seq, row.hash) if row else (0, GENESIS)
     rows = _chain(records, seq, prev)
     await session.execute(insert(audit_log), rows)
     last = rows[-1]
-    if head:
+    if row:
         await session.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=last["seq"], hash=last["hash"]))
     else:
         await session.execute(insert(audit_head).values(id=1, seq=last["seq"], hash=last["hash"]))
 
 
-async def _append_postgres(
-    session: AsyncSession, records: list[AuditRecord], outbox_rows: list[dict[str, Any]]
-) -> None:
+async def _raw_connection(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session's transaction: the kernel's statements skip the ORM."""
     connection = await session.connection()
     raw = (await connection.get_raw_connection()).driver_connection
     assert raw is not None
+    return raw
+
+
+async def _append_postgres(
+    session: AsyncSession, records: list[AuditRecord], outbox_rows: list[dict[str, Any]], head: Head
+) -> None:
+    raw = await _raw_connection(session)
     events = [[row[column] for row in outbox_rows] for column in _OUTBOX_COLUMNS]
     if not records:
         if outbox_rows:
             await raw.execute(_PG_OUTBOX, *events)
         return
-    head = await raw.fetchrow(_PG_HEAD)
-    seq, prev = (head["seq"], head["hash"]) if head else (0, GENESIS)
-    rows = _chain(records, seq, prev)
+    rows = _chain(records, head.seq, head.hash)
     entries = [[row[column] for row in rows] for column in (*_HASHED, "hash")]
     await raw.execute(_PG_APPEND, *entries, *events, rows[-1]["seq"], rows[-1]["hash"])
 

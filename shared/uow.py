@@ -7,12 +7,10 @@ order and any feed sequence a service keeps are assigned in commit order.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, Self
 
 from pydantic import BaseModel
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import audit
@@ -129,23 +127,21 @@ class UnitOfWork:
         """Run ``hook`` at commit, under the writer lock (for sequences that must follow commit order)."""
         self._locked_hooks.append(hook)
 
-    async def _lock_writers(self) -> None:
+    async def _lock_writers(self) -> audit.Head | None:
         if self.db.is_postgres:
-            key = zlib.crc32(f"sdo-writers:{self.source}".encode())
             channels = [channel for p in self._participants if (channel := p.notifies)]
-            notify = "".join(f", pg_notify(:c{i}, '')" for i in range(len(channels)))
-            params: dict[str, Any] = {"k": key, **{f"c{i}": channel for i, channel in enumerate(channels)}}
-            await self.session.execute(text(f"SELECT pg_advisory_xact_lock(:k){notify}"), params)
+            return await audit.lock_writers(self.session, notify=channels)
         # SQLite: the write session began with BEGIN IMMEDIATE, so this transaction is the only writer.
+        return None
 
     async def commit(self) -> None:
         await self.session.flush()
         if self._locked_hooks or self._audit or self._events:
-            await self._lock_writers()
+            head = await self._lock_writers()
             for hook in self._locked_hooks:
                 await hook(self.session)
             # The outbox rows, the audit entries and the chain's head: one statement on PostgreSQL.
-            await audit.append(self.session, self._audit, outbox_rows=outbox.rows_of(self._events))
+            await audit.append(self.session, self._audit, outbox_rows=outbox.rows_of(self._events), head=head)
             for participant in self._participants:
                 await participant.at_commit(self.session, self._events)
         await self.session.commit()
